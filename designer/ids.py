@@ -1,0 +1,146 @@
+"""Id rules and qualified ids: the one place that knows how Airflow composes `group.task` ids.
+
+The designer is stricter than Airflow (ASCII only, full-string match, no dots in local ids), because
+ids also become file names, YAML keys and Python literals; see docs/decisions.md.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from collections.abc import Mapping
+
+from designer.model import Design, Group, Task, TaskArgs
+
+# Airflow's limits apply to the composed (prefixed) id.
+MAX_TASK_ID_LENGTH = 250
+MAX_GROUP_ID_LENGTH = 200
+MAX_TAG_LENGTH = 100
+
+LOCAL_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
+DAG_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+PYTHON_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def local_id_problem(value: str) -> str | None:
+    """Why `value` is not a valid local task or group id, or None when it is."""
+    if not value:
+        return "is empty"
+    if not LOCAL_ID.fullmatch(value):
+        return "may only contain ASCII letters, digits, '_' and '-' and must not start with '-'"
+    return None
+
+
+def dag_id_problem(value: str) -> str | None:
+    """Why `value` is not a valid dag_id, or None when it is."""
+    if not value:
+        return "is empty"
+    if not DAG_ID.fullmatch(value):
+        return "may only contain ASCII letters, digits, '_', '-' and '.' and must not start with '-' or '.'"
+    if len(value) > MAX_TASK_ID_LENGTH:
+        return f"is {len(value)} characters long; Airflow allows {MAX_TASK_ID_LENGTH}"
+    return None
+
+
+def is_python_name(value: str) -> bool:
+    """True when `value` can be used as a Python variable name as it is."""
+    return bool(PYTHON_NAME.fullmatch(value)) and not keyword.iskeyword(value) and value not in _BUILTIN_NAMES
+
+
+_BUILTIN_NAMES = frozenset({"None", "True", "False", "dag", "dt", "print", "list", "dict", "id", "type"})
+
+
+def fan_out_ids(task: Task) -> list[str]:
+    """Local ids of the concrete copies of a statically fanned-out task (just the task's id otherwise)."""
+    if task.fan_out is None:
+        return [task.id]
+    return [f"{task.id}_{i}" for i in range(task.fan_out.size)]
+
+
+class Namespace:
+    """Qualified ids of every task and group of one design, computed once.
+
+    Unknown parents and parent cycles are tolerated (treated as the root) so that broken designs can
+    still be analysed; the lint rules report them.
+    """
+
+    def __init__(self, design: Design) -> None:
+        self.groups: dict[str, Group] = {}
+        for group in design.groups:
+            self.groups.setdefault(group.id, group)
+        self.tasks: dict[str, Task] = {}
+        for task in design.tasks:
+            self.tasks.setdefault(task.id, task)
+        self.dag_defaults = design.dag.default_args
+        self._chains: dict[str | None, tuple[str, ...]] = {None: ()}
+        self._qualified: dict[str, str] = {}
+
+    def chain(self, group_id: str | None) -> tuple[str, ...]:
+        """Group ids from the outermost down to `group_id` (empty for the root or an unknown group)."""
+        if group_id in self._chains:
+            return self._chains[group_id]
+        seen: list[str] = []
+        current = group_id
+        while current is not None and current in self.groups and current not in seen:
+            seen.append(current)
+            current = self.groups[current].parent
+        if current is not None and current in seen:
+            seen = seen[: seen.index(current) + 1]  # a parent cycle: cut it where it closes
+        result = tuple(reversed(seen))
+        self._chains[group_id] = result
+        return result
+
+    def _child_id(self, label: str, parent: str | None) -> str:
+        # Airflow prefixes a child with its direct parent's full id only when that parent has
+        # prefix_group_id=True; grandparents do not matter.
+        if parent is None or parent not in self.groups or not self.groups[parent].prefix_group_id:
+            return label
+        return f"{self.qualify_group(parent)}.{label}"
+
+    def qualify_group(self, group_id: str) -> str:
+        """The Airflow group_id of a group."""
+        if group_id not in self._qualified:
+            chain = self.chain(group_id)
+            parent = chain[-2] if len(chain) > 1 else None
+            self._qualified[group_id] = self._child_id(group_id, parent)
+        return self._qualified[group_id]
+
+    def qualify_task(self, local_id: str, group_id: str | None) -> str:
+        """The Airflow task_id of a task with `local_id` placed in `group_id`."""
+        chain = self.chain(group_id)
+        return self._child_id(local_id, chain[-1] if chain else None)
+
+    def task_qualified_ids(self, task: Task) -> list[str]:
+        """Airflow task_ids of `task` (several for a static fan-out)."""
+        return [self.qualify_task(local, task.group) for local in fan_out_ids(task)]
+
+    def effective_args(self, task: Task) -> TaskArgs:
+        """The arguments Airflow gives `task`: its overrides over its groups' defaults over the DAG's."""
+        args = self.dag_defaults
+        for gid in self.chain(task.group):
+            args = self.groups[gid].default_args.merged_over(args)
+        return task.overrides.merged_over(args)
+
+    def is_within(self, group_id: str | None, ancestor: str) -> bool:
+        """True when `group_id` is `ancestor` or nested in it."""
+        return ancestor in self.chain(group_id)
+
+
+def unique_python_names(ids: list[str], reserved: Mapping[str, object] | frozenset[str] = frozenset()) -> dict[str, str]:
+    """A safe, unique Python variable name for each id: the id itself where it is one, else a sanitised form."""
+    taken = set(reserved)
+    names: dict[str, str] = {}
+    for value in ids:
+        if is_python_name(value) and value not in taken:
+            name = value
+        else:
+            base = re.sub(r"[^A-Za-z0-9_]", "_", value)
+            if not base or base[0].isdigit() or not is_python_name(base):
+                base = f"t_{base}"
+            name, n = base, 1
+            while name in taken or not is_python_name(name):
+                n += 1
+                name = f"{base}_{n}"
+        taken.add(name)
+        names[value] = name
+    return names
