@@ -25,6 +25,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DesignError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_UNREADABLE
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return EXIT_OK
     except (RecursionError, MemoryError) as exc:  # last line of defence: hostile input, never a traceback
         print(f"error: input too complex to read ({type(exc).__name__})", file=sys.stderr)
         return EXIT_UNREADABLE
@@ -106,8 +109,6 @@ def _analyze(args: argparse.Namespace) -> int:
 
 
 def _rules(_args: argparse.Namespace) -> int:
-    import designer.analysis.rules  # noqa: F401  (registers the rules)
-
     for code, rule in sorted(RULES.items()):
         summary = " ".join(rule.doc.split("\n\n")[0].split())
         print(f"{code} {rule.name} ({rule.severity}): {summary}")

@@ -170,7 +170,7 @@ class Task(_Frozen):
     )
     fan_out: StaticFanOut | None = None
     mapping: DynamicMapping | None = None
-    estimated_duration: dt.timedelta = dt.timedelta(minutes=1)
+    estimated_duration: Annotated[dt.timedelta, Field(ge=dt.timedelta(0))] = dt.timedelta(minutes=1)
     doc_md: str | None = None
     position: Position | None = None
 

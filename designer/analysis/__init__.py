@@ -2,5 +2,6 @@
 
 from designer.analysis.findings import RULES, Finding, Severity
 from designer.analysis.report import Report, analyze
+from designer.analysis import rules  # noqa: E402,F401,I001  (registers the rules; needs report first)
 
 __all__ = ["RULES", "Finding", "Report", "Severity", "analyze"]

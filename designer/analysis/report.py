@@ -89,8 +89,6 @@ def complexity(ctx: Context) -> Complexity:
 
 def analyze(design: Design, *, simulate_run: bool = True) -> Report:
     """Everything the designer knows about `design`. Never raises for a broken design."""
-    import designer.analysis.rules  # noqa: F401  (registers the rules)
-
     tg = build_task_graph(design)
     cycles = find_cycles(tg.graph)
     metrics = compute_metrics(tg, acyclic=not cycles)
