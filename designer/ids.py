@@ -9,6 +9,7 @@ from __future__ import annotations
 import keyword
 import re
 from collections.abc import Mapping
+from typing import Any
 
 from designer.model import Design, Group, Task, TaskArgs
 
@@ -71,9 +72,10 @@ class Namespace:
         self.tasks: dict[str, Task] = {}
         for task in design.tasks:
             self.tasks.setdefault(task.id, task)
-        self.dag_defaults = design.dag.default_args
         self._chains: dict[str | None, tuple[str, ...]] = {None: ()}
         self._qualified: dict[str, str] = {}
+        self.dag_defaults: TaskArgs = design.dag.default_args
+        self._defaults: dict[tuple[str | None, str], Any] = {}
 
     def chain(self, group_id: str | None) -> tuple[str, ...]:
         """Group ids from the outermost down to `group_id` (empty for the root or an unknown group)."""
@@ -114,12 +116,27 @@ class Namespace:
         """Airflow task_ids of `task` (several for a static fan-out)."""
         return [self.qualify_task(local, task.group) for local in fan_out_ids(task)]
 
-    def effective_args(self, task: Task) -> TaskArgs:
-        """The arguments Airflow gives `task`: its overrides over its groups' defaults over the DAG's."""
-        args = self.dag_defaults
-        for gid in self.chain(task.group):
-            args = self.groups[gid].default_args.merged_over(args)
-        return task.overrides.merged_over(args)
+    def inherited(self, task: Task, name: str) -> Any:
+        """The value of operator argument `name` Airflow gives `task`: its own override, else the
+        nearest enclosing group's default_args, else the DAG's default_args (None when unset)."""
+        value = getattr(task.overrides, name)
+        if value is not None:
+            return value
+        chain = self.chain(task.group)
+        return self._group_default(chain[-1] if chain else None, name)
+
+    def _group_default(self, group_id: str | None, name: str) -> Any:
+        key = (group_id, name)
+        if key not in self._defaults:
+            if group_id is None:
+                value = getattr(self.dag_defaults, name)
+            else:
+                value = getattr(self.groups[group_id].default_args, name)
+                if value is None:
+                    chain = self.chain(group_id)
+                    value = self._group_default(chain[-2] if len(chain) > 1 else None, name)
+            self._defaults[key] = value
+        return self._defaults[key]
 
     def is_within(self, group_id: str | None, ancestor: str) -> bool:
         """True when `group_id` is `ancestor` or nested in it."""

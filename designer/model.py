@@ -63,11 +63,6 @@ class TaskArgs(_Frozen):
     priority_weight: int | None = None
     queue: str | None = None
 
-    def merged_over(self, base: TaskArgs) -> TaskArgs:
-        """These values where set, else `base`'s."""
-        own = self.model_dump(exclude_none=True)
-        return base.model_copy(update=own)
-
 
 class IntervalSchedule(_Frozen):
     """Run every fixed interval (Airflow: `schedule=timedelta(...)`)."""
@@ -203,7 +198,7 @@ class LintSettings(_Frozen):
     max_nesting_depth: Annotated[int, Field(ge=1)] = 3
     max_literal_mapping: Annotated[int, Field(ge=1)] = 256
     max_tasks: Annotated[int, Field(ge=1)] = 1000
-    redundant_edge_check_limit: Annotated[int, Field(ge=0)] = 5000
+    redundant_edge_check_limit: Annotated[int, Field(ge=0)] = 20000
     disabled: list[str] = []
 
 

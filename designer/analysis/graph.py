@@ -12,7 +12,9 @@ Dangling ends, empty groups and other broken parts are skipped here; the lint ru
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import networkx as nx
 
@@ -32,14 +34,24 @@ class TaskGraph:
     task_nodes: dict[str, list[str]]
     # local group id -> Airflow task_ids of every task in it, nested groups included, in design order
     group_members: dict[str, list[str]]
-    # (upstream, downstream) task_ids -> what made the edge
-    origins: dict[tuple[str, str], list[EdgeOrigin]] = field(default_factory=dict)
+    # what each origin connected: (origin, upstream task_ids, downstream task_ids)
+    expansions: list[tuple[EdgeOrigin, list[str], list[str]]] = field(default_factory=list)
 
     def node_ids(self, ref: str) -> list[str]:
         """Airflow task_ids that a task or group id stands for."""
         if ref in self.task_nodes:
             return self.task_nodes[ref]
         return self.group_members.get(ref, [])
+
+    @cached_property
+    def origins(self) -> dict[tuple[str, str], list[EdgeOrigin]]:
+        """(upstream, downstream) task_ids -> the design edges (or mappings) that made the edge."""
+        found: dict[tuple[str, str], list[EdgeOrigin]] = {}
+        for origin, ups, downs in self.expansions:
+            for u in ups:
+                for d in downs:
+                    found.setdefault((u, d), []).append(origin)
+        return found
 
 
 def end_chain(ns: Namespace, ref: str) -> tuple[str, ...]:
@@ -73,54 +85,44 @@ def build_task_graph(design: Design) -> TaskGraph:
     for task in ns.tasks.values():
         ids = ns.task_qualified_ids(task)
         task_nodes[task.id] = ids
-        chain = ns.chain(task.group)
-        for node in ids:
-            graph.add_node(node, task=task.id, group=task.group)
-        for gid in chain:
+        graph.add_nodes_from(ids, task=task.id, group=task.group)
+        for gid in ns.chain(task.group):
             group_members[gid].extend(ids)
-
     tg = TaskGraph(design, ns, graph, task_nodes, group_members)
-    ordered = sorted(
-        (i for i, e in enumerate(design.edges) if _resolvable(tg, e)),
-        key=lambda i: -len(edge_scope(ns, design.edges[i])),
-    )
-    roots_cache: dict[str, list[str]] = {}
-    leaves_cache: dict[str, list[str]] = {}
-    for i in ordered:
-        edge = design.edges[i]
-        ups = _ends(tg, edge.upstream, leaves_cache, _leaves)
-        downs = _ends(tg, edge.downstream, roots_cache, _roots)
-        for u in ups:
-            for d in downs:
-                _connect(tg, u, d, i)
-    # `.expand(x=upstream.output)` makes Airflow add upstream >> task by itself.
+
+    # `.expand(x=upstream.output)` adds upstream >> task when the task is created, before any edge.
     for task in ns.tasks.values():
-        if task.mapping is None:
-            continue
-        for source in task.mapping.expand.values():
+        for source in (task.mapping.expand.values() if task.mapping else ()):
             if not isinstance(source, list) and source.task in task_nodes:
-                for u in task_nodes[source.task]:
-                    for d in task_nodes[task.id]:
-                        _connect(tg, u, d, f"mapping:{task.id}")
+                _connect(tg, [(f"mapping:{task.id}", task_nodes[source.task], task_nodes[task.id])])
+
+    # Edges of one scope depth never change the roots or leaves another edge of that depth needs
+    # (those come from deeper edges only), so each depth is applied as one batch, deepest first.
+    known = task_nodes.keys() | group_members.keys()
+    by_depth: dict[int, list[int]] = defaultdict(list)
+    for i, edge in enumerate(design.edges):
+        if edge.upstream in known and edge.downstream in known:
+            by_depth[len(edge_scope(ns, edge))].append(i)
+    roots: dict[str, list[str]] = {}
+    leaves: dict[str, list[str]] = {}
+    for depth in sorted(by_depth, reverse=True):
+        batch = []
+        for i in by_depth[depth]:
+            edge = design.edges[i]
+            if edge.upstream not in task_nodes and edge.upstream not in leaves:
+                leaves[edge.upstream] = _leaves(tg, edge.upstream)
+            if edge.downstream not in task_nodes and edge.downstream not in roots:
+                roots[edge.downstream] = _roots(tg, edge.downstream)
+            ups = task_nodes[edge.upstream] if edge.upstream in task_nodes else leaves[edge.upstream]
+            downs = task_nodes[edge.downstream] if edge.downstream in task_nodes else roots[edge.downstream]
+            batch.append((i, ups, downs))
+        _connect(tg, batch)
     return tg
 
 
-def _resolvable(tg: TaskGraph, edge: Edge) -> bool:
-    known = tg.task_nodes.keys() | tg.group_members.keys()
-    return edge.upstream in known and edge.downstream in known
-
-
-def _connect(tg: TaskGraph, up: str, down: str, origin: EdgeOrigin) -> None:
-    tg.graph.add_edge(up, down)
-    tg.origins.setdefault((up, down), []).append(origin)
-
-
-def _ends(tg: TaskGraph, ref: str, cache: dict[str, list[str]], compute) -> list[str]:
-    if ref in tg.task_nodes:
-        return tg.task_nodes[ref]
-    if ref not in cache:
-        cache[ref] = compute(tg, ref)
-    return cache[ref]
+def _connect(tg: TaskGraph, expansions: list[tuple[EdgeOrigin, list[str], list[str]]]) -> None:
+    tg.graph.add_edges_from((u, d) for _, ups, downs in expansions for u in ups for d in downs)
+    tg.expansions.extend(expansions)
 
 
 def _roots(tg: TaskGraph, gid: str) -> list[str]:

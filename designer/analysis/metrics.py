@@ -67,6 +67,30 @@ def critical_path(graph: nx.DiGraph, weight: dict[str, float]) -> tuple[list[str
     return path[::-1], best[end]
 
 
+def redundant_edges(graph: nx.DiGraph) -> list[tuple[str, str]]:
+    """Edges of an acyclic graph implied by a longer path (those a transitive reduction removes).
+
+    Reachability is kept as one integer bitset per node, so memory grows with the square of the
+    node count: callers gate it by size.
+
+    >>> redundant_edges(nx.DiGraph([("a", "b"), ("b", "c"), ("a", "c")]))
+    [('a', 'c')]
+    """
+    order = list(nx.topological_sort(graph))
+    bit = {node: 1 << i for i, node in enumerate(order)}
+    reach: dict[str, int] = {}  # nodes reachable from a node, itself excluded
+    found = []
+    for node in reversed(order):
+        via_longer_paths = 0
+        direct = 0
+        for succ in graph.succ[node]:
+            via_longer_paths |= reach[succ]
+            direct |= bit[succ]
+        reach[node] = via_longer_paths | direct
+        found.extend((node, succ) for succ in graph.succ[node] if via_longer_paths & bit[succ])
+    return sorted(found)
+
+
 def compute_metrics(tg: TaskGraph, acyclic: bool) -> Metrics:
     """All metrics of `tg`; `acyclic` says whether the graph has no cycle (checked by the caller)."""
     g = tg.graph
@@ -89,8 +113,7 @@ def compute_metrics(tg: TaskGraph, acyclic: bool) -> Metrics:
 
     redundant = None
     if acyclic and g.number_of_nodes() <= design.lint.redundant_edge_check_limit:
-        reduced = nx.transitive_reduction(g)
-        redundant = sorted(e for e in g.edges if not reduced.has_edge(*e))
+        redundant = redundant_edges(g)
 
     node_group = nx.get_node_attributes(g, "group")
     components = nx.number_weakly_connected_components(g) if len(g) else 0

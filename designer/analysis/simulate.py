@@ -62,9 +62,9 @@ def simulate(tg: TaskGraph, max_active_tasks: int | None = None, pools: dict[str
     weight = durations(tg)
     demand: dict[str, tuple[str, int]] = {}
     for node in g:
-        args = tg.ns.effective_args(tg.ns.tasks[g.nodes[node]["task"]])
-        pool = args.pool or DEFAULT_POOL
-        slots = min(args.pool_slots or 1, pool_size.get(pool, DEFAULT_POOL_SLOTS))
+        task = tg.ns.tasks[g.nodes[node]["task"]]
+        pool = tg.ns.inherited(task, "pool") or DEFAULT_POOL
+        slots = min(tg.ns.inherited(task, "pool_slots") or 1, pool_size.get(pool, DEFAULT_POOL_SLOTS))
         demand[node] = (pool, slots)
 
     # Priority: longest path from the task to the end, as in critical-path list scheduling.
@@ -72,12 +72,13 @@ def simulate(tg: TaskGraph, max_active_tasks: int | None = None, pools: dict[str
     for node in reversed(list(nx.topological_sort(g))):
         rank[node] = weight[node] + max((rank[s] for s in g.succ[node]), default=0.0)
 
+    instances = {n: instance_count(tg, n) for n in g}
+    left = dict(instances)  # instances still to finish
     waiting = {n: g.in_degree(n) for n in g}
     ready: list[tuple[float, str, int]] = []  # (-rank, node, instance)
     for node, count in waiting.items():
         if count == 0:
-            _push(ready, tg, node, rank)
-    left = {n: instance_count(tg, n) for n in g}
+            _push(ready, node, instances[node], rank)
     running: list[tuple[float, str]] = []
     used = {p: 0 for p in pool_size}
     start: dict[str, float] = {}
@@ -109,13 +110,13 @@ def simulate(tg: TaskGraph, max_active_tasks: int | None = None, pools: dict[str
         for succ in g.succ[node]:
             waiting[succ] -= 1
             if waiting[succ] == 0:
-                _push(ready, tg, succ, rank)
+                _push(ready, succ, instances[succ], rank)
     runs = sorted(
-        (TaskRun(n, start[n], end[n], instance_count(tg, n)) for n in end), key=lambda r: (r.start, r.task_id)
+        (TaskRun(n, start[n], end[n], instances[n]) for n in end), key=lambda r: (r.start, r.task_id)
     )
     return Simulation(max(end.values(), default=0.0), limit, runs)
 
 
-def _push(ready: list, tg: TaskGraph, node: str, rank: dict[str, float]) -> None:
-    for i in range(instance_count(tg, node)):
+def _push(ready: list, node: str, count: int, rank: dict[str, float]) -> None:
+    for i in range(count):
         heapq.heappush(ready, (-rank[node], node, i))

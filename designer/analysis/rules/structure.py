@@ -126,6 +126,8 @@ def self_loops(ctx: Context) -> Iterator[Finding]:
 def cycles(ctx: Context) -> Iterator[Finding]:
     """A dependency cycle, reported as the ordered path of Airflow task_ids, including cycles that only
     exist once group edges are expanded (Airflow: `AirflowDagCycleException`)."""
+    if not ctx.cycles:
+        return  # before touching origins, which are built on first use
     origins = ctx.tg.origins
     for path in ctx.cycles:
         if len(path) == 1:

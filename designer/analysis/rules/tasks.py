@@ -122,7 +122,7 @@ def missing_retries(ctx: Context) -> Iterator[Finding]:
     """A task that is not retried: set `retries` in the DAG's default_args, a group's or the task's."""
     ns = ctx.tg.ns
     for i, task in enumerate(ctx.design.tasks):
-        if not ns.effective_args(task).retries:
+        if not ns.inherited(task, "retries"):
             yield Finding("DD019", W, f"task {task.id!r} has no retries", (task.id,), ("tasks", i, "overrides"))
 
 
