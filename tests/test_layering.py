@@ -1,0 +1,15 @@
+"""The core (model, analysis, storage, exporters, CLI) never imports Streamlit."""
+
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+CORE = ["designer.model", "designer.storage", "designer.analysis", "designer.cli", "designer.operators",
+        "exporters", "exporters.graphviz_dot", "exporters.design_file"]
+
+
+def test_core_modules_do_not_import_streamlit():
+    code = "import sys\n" + "".join(f"import {m}\n" for m in CORE) + "print('streamlit' in sys.modules)"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert proc.stdout.strip() == "False"
