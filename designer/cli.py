@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from designer.analysis import RULES, Severity, analyze
 from designer.analysis.findings import format_location
+from designer.cli_export import add_export_commands
 from designer.storage import DesignError, LineIndex, json_schema, load_design_with_lines
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
@@ -36,6 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m designer", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
+    add_export_commands(sub)
 
     validate = sub.add_parser("validate", help="check design files; exit 1 when any has an error finding")
     validate.add_argument("files", nargs="+", metavar="FILE")

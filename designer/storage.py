@@ -79,8 +79,9 @@ def load_design_with_lines(path: str | Path) -> tuple[Design, LineIndex]:
     return parse_design(data, source)
 
 
-def parse_design(data: bytes | str, source: str = "<design>") -> tuple[Design, LineIndex]:
-    """Parse and validate design text (YAML, of which JSON is a subset)."""
+def read_yaml(data: bytes | str, source: str = "<text>") -> tuple[Any, LineIndex]:
+    """Safely read YAML (or JSON) text: size cap, UTF-8 only, no aliases, bounded nesting, no duplicate
+    keys, plain data only. Raises DesignError naming `source` and the line."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
     if len(raw) > MAX_FILE_BYTES:
         raise DesignError(source, [Problem(_too_big(len(raw)))])
@@ -89,8 +90,12 @@ def parse_design(data: bytes | str, source: str = "<design>") -> tuple[Design, L
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise DesignError(source, [Problem(f"is not UTF-8 text (byte {exc.start})", (), line)]) from None
-    text = text.removeprefix("\ufeff")
-    document, index = _read_yaml(text, source)
+    return _read_yaml(text.removeprefix("\ufeff"), source)
+
+
+def parse_design(data: bytes | str, source: str = "<design>") -> tuple[Design, LineIndex]:
+    """Parse and validate design text (YAML, of which JSON is a subset)."""
+    document, index = read_yaml(data, source)
     if not isinstance(document, dict):
         raise DesignError(source, [Problem(f"must be a mapping with dag, tasks, groups and edges, not {_kind(document)}",
                                            (), 1)])

@@ -17,7 +17,7 @@ def choose_load_mode(**context):
 
 
 def list_files(**_context):
-    return ["a.csv", "b.csv", "c.csv"]
+    return [["a.csv"], ["b.csv"], ["c.csv"]]
 
 
 def process_file(name, **_context):

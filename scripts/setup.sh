@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up everything DAG Designer needs on a Debian machine, idempotently.
 #
-#   bash scripts/setup.sh             # .venv, apt packages, frontend build
+#   bash scripts/setup.sh             # .venv, apt packages, frontend build, project install
 #   bash scripts/setup.sh --airflow2  # only the Airflow 2 compatibility venv (.venv-airflow2)
 #
 # Safe to run again and again: every step checks first and does nothing when
@@ -131,6 +131,23 @@ setup_frontend() {
     say "frontend built"
 }
 
+# The repo itself, installed editable into .venv: Streamlit serves the canvas component's
+# frontend/build only for an installed distribution that declares it in pyproject.toml.
+setup_project() {
+    local stamp="$VENV/.designer-editable.sha256" want have=""
+    want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+    [ -f "$stamp" ] && have="$(cat "$stamp")"
+    if [ "$want" = "$have" ] && "$VENV/bin/python" -c 'import importlib.metadata as m; m.distribution("designer")' 2>/dev/null; then
+        say "project installed in .venv (editable)"
+        return 0
+    fi
+    say "installing the project into .venv (pip install -e . --no-deps)"
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -e "$ROOT"
+    # A by-product of the build; the installed metadata lives in .venv. Not to be committed.
+    rm -rf "$ROOT/designer.egg-info"
+    printf '%s\n' "$want" >"$stamp"
+}
+
 setup_airflow2() {
     ensure_venv "$VENV_AF2"
     local stamp="$VENV_AF2/.requirements.sha256" want have=""
@@ -151,6 +168,7 @@ case "${1:-}" in
         setup_venv
         setup_apt
         setup_frontend
+        setup_project
         say "done"
         ;;
     --airflow2)

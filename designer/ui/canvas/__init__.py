@@ -1,0 +1,157 @@
+"""The DAG canvas: a Streamlit components-v2 component (Cytoscape.js) for drawing a Design.
+
+Usage (the design lives in st.session_state; edits are applied in a callback, *before* the page
+script runs, so everything the page shows in that run -- analysis, findings, the canvas itself --
+already reflects the edit)::
+
+    from designer.ui.canvas import apply_edit, dag_canvas
+
+    def on_canvas_edit(op):
+        if op["op"] == "select":
+            st.session_state.selected = op["ids"]
+        elif op["op"] == "toggle_collapse":
+            st.session_state.collapsed = st.session_state.collapsed ^ {op["id"]}
+        else:
+            st.session_state.design = apply_edit(st.session_state.design, op)
+
+    dag_canvas(st.session_state.design, key="canvas", selected=st.session_state.selected,
+               collapsed=st.session_state.collapsed, on_edit=on_canvas_edit)
+
+Without `on_edit` the canvas is a viewer: edits are drawn, reported and then undone, because the
+canvas always ends up showing the design Python sends. `on_edit` runs with the previous run's
+closure, so it must read and write the design through st.session_state, not a local variable.
+Do not mount the canvas inside `st.form`: Streamlit drops trigger values there (the canvas then
+resends for ~45 s, gives up and shows Python's design again).
+
+The frontend is an installed component: `designer.canvas`, whose asset_dir
+`designer/ui/canvas/frontend/build/` is declared in the repo's pyproject.toml (the project name is
+`designer` because Streamlit's manifest scanner finds an editable install's pyproject.toml through
+the import package of the same name). `scripts/setup.sh` builds it (`npm ci && npm run build`) and
+installs the project (`pip install -e . --no-deps`). The JS is served once over HTTP, not re-sent in
+every rerun.
+
+Data contract
+-------------
+Python -> JS, the component's `data` (built by `payload.canvas_payload`, sent whole on each rerun)::
+
+    {"version": 1, "instance": str, "height": int,
+     "operators": {operator: display label},        # e.g. {"bash": "Bash"}; shown under each task id
+     "tasks":  [{"id", "operator", "group"?: id, "position"?: {"x", "y"}, "mapped"?: true, "fan_out"?: int}],
+     "groups": [{"id", "parent"?: id, "collapsed"?: true, "position"?: {"x", "y"}}],
+     "edges":  [{"upstream", "downstream", "label"?: str}],
+     "selected": [id, ...], "highlight": {"cycle": [id, ...], "critical": [id, ...]},
+     "relayout_token": int, "ack": {"client": str | None, "seq": int}}
+
+- Keys marked `?` are left out when they have their default (no group, no position, ...): that and
+  the operator labels sent once keep a 2,000-task payload near 350 KB. Positions are whole pixels.
+- Positions are kept: a node with a position is drawn there. ELK lays out the whole graph only when
+  more than a quarter of the boxes have none (e.g. a new or imported design), when `relayout_token`
+  changes, or on the toolbar's Re-layout; fewer new nodes are placed next to their neighbours.
+  Every layout or drag is reported back as a `move` op, so a rerun never moves anything.
+- `selected` and `collapsed` are commands: the canvas applies them when their value changes, and
+  otherwise keeps the user's own selection / collapsing. `highlight` is styling, applied as given
+  (edges between highlighted tasks, or groups containing them, are highlighted too).
+- `instance` names the test hook `window.__dagCanvas[instance]` (page coordinates of nodes etc.).
+
+JS -> Python: `setTriggerValue("edit", {"client": str, "ops": [op, ...]})`. Every op has `"seq"`
+(1, 2, 3 ... per client); a batch carries every op not yet acknowledged in `ack`, so ops are never
+lost or applied twice (see `protocol`). Ops (applied to a Design by `edits.apply_edit`)::
+
+    {"op": "connect", "upstream", "downstream"}
+    {"op": "move", "positions": {id: {"x", "y"}}}              # tasks and groups
+    {"op": "reparent", "id", "group": id | None}               # task or group
+    {"op": "delete", "ids": [...], "edges": [{"upstream", "downstream"}]}
+    {"op": "add_task", "id", "operator", "group": id | None, "position": {"x", "y"}}
+    {"op": "select", "ids": [...]}                             # view state
+    {"op": "toggle_collapse", "id", "collapsed": bool}         # view state
+
+The canvas refuses self loops, duplicate edges and edges between a group and its own member;
+cycles can be drawn (the analysis reports them). Sending ops rather than the graph keeps the
+browser -> Python traffic small at 2,000 tasks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from designer.model import Design
+from designer.ui.canvas.edits import apply_edit
+from designer.ui.canvas.payload import canvas_payload, local_ids
+from designer.ui.canvas.protocol import NO_ACK, Ack, accept
+
+__all__ = ["COMPONENT_NAME", "apply_edit", "canvas_payload", "dag_canvas", "local_ids"]
+
+COMPONENT_NAME = "designer.canvas"  # "<[project].name>.<[[tool.streamlit.component.components]].name>"
+BUILD_DIR = Path(__file__).resolve().parent / "frontend" / "build"
+_STATE = "_dag_canvas:{key}"  # st.session_state slot of one canvas: its Ack and the ops of this run
+
+_component: Callable[..., Any] | None = None
+
+
+def _get_component() -> Callable[..., Any]:
+    """The registered component (created once per process; it holds no user state)."""
+    global _component
+    if _component is None:
+        import streamlit as st
+
+        if not (BUILD_DIR / "canvas.js").is_file():
+            raise RuntimeError(f"The canvas frontend is not built ({BUILD_DIR}/canvas.js is missing). "
+                               "Run: bash scripts/setup.sh")
+        try:
+            _component = st.components.v2.component(COMPONENT_NAME, js="canvas.js")
+        except Exception as exc:  # StreamlitAPIException: the manifest was not found
+            raise RuntimeError(f"The {COMPONENT_NAME!r} component is not installed ({exc}). Run: bash scripts/setup.sh "
+                               "(it runs `pip install -e . --no-deps`), then restart Streamlit.") from exc
+    return _component
+
+
+def dag_canvas(
+    design: Design,
+    *,
+    key: str,
+    selected: Iterable[str] = (),
+    highlight: Mapping[str, Iterable[str]] | None = None,
+    collapsed: Iterable[str] = (),
+    relayout_token: int = 0,
+    height: int = 600,
+    on_edit: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any] | None:
+    """Draw `design` on the canvas; return the newest edit op received in this run, or None.
+
+    `on_edit(op)` is called once per new op, in order, from Streamlit's callback phase (before the
+    page script runs); that is where the caller applies ops to its stored design (`apply_edit`) and
+    updates its selection / collapsed groups. See the module docstring for the data contract.
+    """
+    import streamlit as st
+
+    slot = _STATE.format(key=key)
+    state = st.session_state.setdefault(slot, {"ack": dict(NO_ACK), "fresh": []})
+
+    def _receive() -> None:
+        value = st.session_state.get(key)
+        batch = value.get("edit") if isinstance(value, Mapping) else None
+        ops, ack = accept(batch, state["ack"])
+        if not ops:
+            state["ack"] = ack
+        for op in ops:
+            if on_edit is not None:
+                on_edit(op)
+            # Acknowledged only once applied: if on_edit raises, the canvas resends the rest.
+            state["ack"] = {"client": ack["client"], "seq": op["seq"]}
+            state["fresh"].append(op)
+
+    data = canvas_payload(design, instance=key, selected=selected, highlight=highlight, collapsed=collapsed,
+                          relayout_token=relayout_token, height=height, ack=state["ack"])
+    _get_component()(key=key, data=data, height="content", on_edit_change=_receive)
+    fresh: list[dict[str, Any]] = state["fresh"]
+    state["fresh"] = []
+    return fresh[-1] if fresh else None
+
+
+def last_ack(key: str) -> Ack:
+    """What the canvas `key` has had acknowledged (for tests and debugging)."""
+    import streamlit as st
+
+    return st.session_state.get(_STATE.format(key=key), {}).get("ack", dict(NO_ACK))

@@ -1,0 +1,51 @@
+// window.__dagCanvas[instance]: lets browser tests (tests/browser) find nodes on screen and read
+// the canvas' state. Every function returns plain JSON, never Cytoscape collections: Playwright
+// would serialise a whole collection (seconds for a big graph).
+import { edgeId } from './model.js';
+
+export function makeHook(canvas) {
+  const { cy } = canvas;
+  const pageBox = (bb) => {
+    const r = canvas.container.getBoundingClientRect();
+    return { x1: r.left + bb.x1, x2: r.left + bb.x2, y1: r.top + bb.y1, y2: r.top + bb.y2,
+      cx: r.left + (bb.x1 + bb.x2) / 2, cy: r.top + (bb.y1 + bb.y2) / 2 };
+  };
+  return {
+    cy,
+    canvas,
+    /** Page coordinates of the box drawn for `id` (its stand-in if it is collapsed). */
+    box(id) {
+      const n = cy.getElementById(canvas.visibleOf(id));
+      return n.empty() ? null : pageBox(n.renderedBoundingBox({ includeLabels: false, includeOverlays: false }));
+    },
+    /** Page coordinates of the middle of the edge u -> d. */
+    edgePoint(u, d) {
+      const e = cy.getElementById(edgeId(u, d));
+      if (e.empty()) return null;
+      const r = canvas.container.getBoundingClientRect();
+      const m = e.renderedMidpoint();
+      return { x: r.left + m.x, y: r.top + m.y };
+    },
+    positions() {
+      const out = {};
+      cy.nodes('.task, .group').forEach((n) => { out[n.id()] = { x: n.position('x'), y: n.position('y') }; });
+      return out;
+    },
+    parentOf(id) { const p = cy.getElementById(id).parent(); return p.nonempty() ? p.id() : null; },
+    selected() { const key = canvas.selectionKey(); return key ? key.split('\n') : []; },
+    selectedEdges() { return cy.edges(':selected.real').map((e) => e.id()); },
+    counts() {
+      return { tasks: cy.nodes('.task').length, groups: cy.nodes('.group').length, edges: cy.edges('.real').length,
+        proxies: cy.nodes('.proxy').length, visibleTasks: cy.nodes('.task').filter((n) => n.visible()).length };
+    },
+    hasEdge(u, d) { return cy.getElementById(edgeId(u, d)).nonempty(); },
+    classesOf(id) { return cy.getElementById(id).classes(); },
+    state() {
+      const { outbox } = canvas;
+      return { client: outbox.client, seq: outbox.seq, outbox: outbox.ops.length, layoutRunning: canvas.layoutRunning,
+        zoom: cy.zoom(), pan: { ...cy.pan() }, ...canvas.stats, ...outbox.stats };
+    },
+    /** Nothing waiting for Python and no layout running. */
+    idle() { return !canvas.outbox.pending && !canvas.layoutRunning; },
+  };
+}

@@ -1,0 +1,130 @@
+"""Build the JSON the canvas frontend receives (Python -> JS). Pure: no Streamlit import.
+
+The payload is sent whole on every rerun (uncompressed, over the websocket), so it is kept small:
+keys whose value is the default (no group, no position, not mapped, no fan-out, no edge label) are
+left out, operator labels are sent once in `operators` rather than per task, and positions are whole
+pixels. A 2,000-task design is about 350 KB. The shape is documented in `designer.ui.canvas` (the
+data contract) and checked by tests/test_canvas_payload.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from designer.ids import Namespace, fan_out_ids
+from designer.model import Design, Edge, Group, Position, Task
+from designer.operators import catalog
+
+PAYLOAD_VERSION = 1
+HIGHLIGHT_KINDS = ("cycle", "critical")
+
+
+def operator_label(operator: str) -> str:
+    """What a task box shows for its operator: the catalog label, or a custom class' name."""
+    spec = catalog().get(operator)
+    if spec is not None:
+        return spec.label
+    return operator.rsplit(".", 1)[-1] or operator
+
+
+def _pos(position: Position) -> dict[str, int]:
+    return {"x": round(position.x), "y": round(position.y)}
+
+
+def _task(t: Task) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": t.id, "operator": t.operator}
+    if t.group is not None:
+        out["group"] = t.group
+    if t.position is not None:
+        out["position"] = _pos(t.position)
+    if t.mapping is not None:
+        out["mapped"] = True
+    if t.fan_out is not None:
+        out["fan_out"] = t.fan_out.size
+    return out
+
+
+def _group(g: Group, collapsed: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": g.id}
+    if g.parent is not None:
+        out["parent"] = g.parent
+    if collapsed:
+        out["collapsed"] = True
+    if g.position is not None:
+        out["position"] = _pos(g.position)
+    return out
+
+
+def _edge(e: Edge) -> dict[str, Any]:
+    out: dict[str, Any] = {"upstream": e.upstream, "downstream": e.downstream}
+    if e.label:
+        out["label"] = e.label
+    return out
+
+
+def _known(ids: Iterable[str], known: set[str]) -> list[str]:
+    """`ids` that name a task or group, de-duplicated, in their given order."""
+    seen: dict[str, None] = {}
+    for value in ids:
+        if isinstance(value, str) and value in known:
+            seen.setdefault(value, None)
+    return list(seen)
+
+
+def canvas_payload(
+    design: Design,
+    *,
+    instance: str = "canvas",
+    selected: Iterable[str] = (),
+    highlight: Mapping[str, Iterable[str]] | None = None,
+    collapsed: Iterable[str] = (),
+    relayout_token: int = 0,
+    height: int = 600,
+    ack: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The `data` dict for the canvas component (see the data contract in `designer.ui.canvas`).
+
+    `selected`, `highlight` and `collapsed` may name ids that no longer exist (a stale selection):
+    those are dropped. `highlight` values are local task/group ids; use `local_ids` to turn
+    Airflow task_ids from the analysis into local ids. The order of `highlight["critical"]` is kept
+    (the canvas also highlights the edges between consecutive ids).
+    """
+    known = {t.id for t in design.tasks} | {g.id for g in design.groups}
+    group_ids = {g.id for g in design.groups}
+    folded = set(_known(collapsed, group_ids))
+    marks = {kind: _known((highlight or {}).get(kind, ()), known) for kind in HIGHLIGHT_KINDS}
+    return {
+        "version": PAYLOAD_VERSION,
+        "instance": instance,
+        "height": int(height),
+        "operators": {op: operator_label(op) for op in sorted({t.operator for t in design.tasks})},
+        "tasks": [_task(t) for t in design.tasks],
+        "groups": [_group(g, g.id in folded) for g in design.groups],
+        "edges": [_edge(e) for e in design.edges],
+        "selected": _known(selected, known),
+        "highlight": marks,
+        "relayout_token": int(relayout_token),
+        "ack": {"client": (ack or {}).get("client"), "seq": int((ack or {}).get("seq") or 0)},
+    }
+
+
+def local_ids(design: Design, airflow_ids: Iterable[str]) -> list[str]:
+    """Local task ids for Airflow task_ids (e.g. `report.cycles` or `metrics.critical_path`).
+
+    Group prefixes and static fan-out copies (`<id>_<i>`) map back to the task that made them;
+    unknown ids are dropped; order is kept, duplicates removed.
+    """
+    ns = Namespace(design)
+    back: dict[str, str] = {}
+    for task in design.tasks:  # Airflow task_ids win ...
+        for qualified in ns.task_qualified_ids(task):
+            back.setdefault(qualified, task.id)
+    for task in design.tasks:  # ... over local ids, which callers may pass as they are
+        for local in (task.id, *fan_out_ids(task)):
+            back.setdefault(local, task.id)
+    seen: dict[str, None] = {}
+    for value in airflow_ids:
+        if value in back:
+            seen.setdefault(back[value], None)
+    return list(seen)

@@ -1,0 +1,113 @@
+"""Opening designs (gallery, upload, dag-factory import) and exporting them (previews and downloads).
+
+A file that cannot be read leaves the current design untouched and says what is wrong and where.
+"""
+
+from __future__ import annotations
+
+import shutil
+from functools import partial
+
+import streamlit as st
+
+from designer.model import DagSettings, Design, TaskArgs
+from designer.storage import DesignError, dump_design, load_design, parse_design, read_yaml
+from designer.ui import state
+from exporters import ExportError, export
+from exporters.images import render_image
+from exporters.naming import module_stem
+
+CODE_VIEWS = {  # label -> (export target, language for highlighting)
+    "Airflow 3 Python": ("python", "python"),
+    "Airflow 2 Python": ("python-airflow2", "python"),
+    "dag-factory YAML": ("dag-factory", "yaml"),
+    "Design YAML": ("design", "yaml"),
+    "Tests": ("tests", "python"),
+}
+
+
+def new_design() -> None:
+    if st.button("New empty design", key="new_design", use_container_width=True):
+        state.replace(Design(dag=DagSettings(dag_id="new_dag", default_args=TaskArgs(retries=1))), "new design")
+        st.rerun()
+
+
+def gallery() -> None:
+    names = sorted(p.name for p in state.SAMPLES.glob("*.yaml"))
+    source = st.session_state.get("source")
+    choice = st.selectbox("Gallery", names, index=names.index(source) if source in names else 0, key="gallery")
+    if st.button("Open sample", key="open_sample", use_container_width=True):
+        state.replace(load_design(state.SAMPLES / choice), choice)
+        st.rerun()
+
+
+def upload() -> None:
+    """Open a design file, or import a dag-factory YAML (recognised by its content)."""
+    file = st.file_uploader("Open a design (YAML/JSON) or a dag-factory YAML", type=["yaml", "yml", "json"],
+                            key=f"upload:{st.session_state.get('upload_round', 0)}")
+    if file is None:
+        return
+    st.session_state.upload_round = st.session_state.get("upload_round", 0) + 1  # one open per upload
+    try:
+        design, notes = open_file(file.getvalue(), file.name)
+    except (DesignError, ValueError) as exc:
+        state.fail(f"Could not open {file.name}; your current design is unchanged. {exc}")
+        st.rerun()
+        return
+    state.replace(design, file.name)
+    st.session_state.import_notes = notes
+    st.rerun()
+
+
+def open_file(data: bytes, name: str) -> tuple[Design, list[str]]:
+    """A design from file bytes, with notes on what an import could not carry over.
+
+    The designer's own format is recognised by its `dag` mapping; anything else is read as
+    dag-factory YAML (never through dag-factory itself) and its first DAG is opened."""
+    document, _ = read_yaml(data, name)
+    if isinstance(document, dict) and isinstance(document.get("dag"), dict):
+        return parse_design(data, name)[0], []
+    from designer.importers.dag_factory import import_dag_factory
+
+    designs, notes = import_dag_factory(data, name)
+    if not designs:
+        raise ValueError("no DAG found in the file")
+    extra = [f"{name} holds {len(designs)} DAGs; opened {designs[0].dag.dag_id}"] if len(designs) > 1 else []
+    return designs[0], extra + [str(n) for n in notes]
+
+
+def export_panel() -> None:
+    """One code view at a time (only the chosen export is generated), then the bundle and images,
+    which are generated when their button is clicked."""
+    design = state.design()
+    stem = module_stem(design)
+    view = st.segmented_control("Export", list(CODE_VIEWS), default="Airflow 3 Python", key="export_view")
+    target, language = CODE_VIEWS[view or "Airflow 3 Python"]
+    try:
+        files = export(design, target)
+    except ExportError as exc:
+        st.warning(str(exc))
+        files = {}
+    for path, text in files.items():
+        name = path.rsplit("/", 1)[-1]
+        st.download_button(f"Download {name}", text, file_name=name, key=f"dl:{target}:{path}", mime="text/plain",
+                           on_click="ignore")
+        st.code(text, language=language, line_numbers=True)
+    _bundle_and_images(design, stem)
+
+
+def _bundle_and_images(design, stem: str) -> None:
+    from exporters.bundle import build_bundle
+    from exporters.checks import require_exportable
+
+    cols = st.columns(4)
+    try:
+        require_exportable(design)
+        cols[0].download_button("Repo bundle (.zip)", lambda: build_bundle(design), file_name=f"{stem}.zip",
+                                mime="application/zip", key="dl:bundle", type="primary", on_click="ignore")
+    except ExportError:
+        cols[0].button("Repo bundle (.zip)", disabled=True, key="dl:bundle_disabled",
+                       help="Fix the errors listed under Findings first")
+    for col, fmt in zip(cols[1:], ("svg", "png", "dot"), strict=True):
+        col.download_button(f"Image .{fmt}", partial(render_image, design, fmt), file_name=f"{stem}.{fmt}",
+                            key=f"dl:img:{fmt}", on_click="ignore", disabled=fmt != "dot" and not shutil.which("dot"))

@@ -1,0 +1,51 @@
+"""Fixtures for the browser tests: one demo server and one Chromium per module, a fresh page per test."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.browser.harness import ARTIFACTS, CHROMIUM, ROOT, launch_chromium, streamlit_server
+
+DEMO_APP = ROOT / "designer" / "ui" / "canvas" / "demo_app.py"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if os.path.exists(CHROMIUM):
+        return
+    skip = pytest.mark.skip(reason=f"{CHROMIUM} is missing (scripts/setup.sh installs the chromium apt package)")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="module")
+def demo_url():
+    with streamlit_server(DEMO_APP) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    context = chromium.new_context(viewport={"width": 1400, "height": 1100})
+    page = context.new_page()
+    page.errors = []  # uncaught exceptions in the page; tests assert there are none
+    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    try:
+        yield page
+    finally:
+        context.close()

@@ -1,0 +1,236 @@
+"""The DAG canvas in a real browser: draw with the mouse, check that Python received each edit.
+
+Drives designer/ui/canvas/demo_app.py (nested_taskgroups sample), which prints the Python-side
+model in an st.code block. Node coordinates come from the canvas' test hook
+window.__dagCanvas.canvas (plain JSON only). Screenshots go to test-artifacts/browser/.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.harness import ARTIFACTS, wait_rerun_done
+
+pytestmark = pytest.mark.browser
+
+HOOK = "window.__dagCanvas && window.__dagCanvas.canvas"
+
+
+def shot(page, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def model(page) -> str:
+    return page.locator("[data-testid='stCode']").first.inner_text()
+
+
+def line(page, prefix: str) -> str:
+    match = re.search(rf"^{prefix}:(.*)$", model(page), re.MULTILINE)
+    return match.group(1).strip() if match else ""
+
+
+def settle(page, timeout: float = 15_000) -> None:
+    """Wait until the canvas has no unacknowledged op and Streamlit has finished its rerun."""
+    page.wait_for_function(f"() => {HOOK} && window.__dagCanvas.canvas.idle()", timeout=timeout)
+    wait_rerun_done(page, timeout)
+
+
+def wait_model(page, needle: str, *, present: bool = True, timeout: float = 10_000) -> None:
+    page.wait_for_function(
+        "([needle, present]) => { const el = document.querySelector(\"[data-testid='stCode']\");"
+        " return !!el && el.innerText.includes(needle) === present; }",
+        arg=[needle, present], timeout=timeout)
+
+
+def box(page, node_id: str) -> dict:
+    b = page.evaluate("(id) => window.__dagCanvas.canvas.box(id)", node_id)
+    assert b is not None, f"{node_id} is not drawn"
+    return b
+
+
+def drag(page, start: tuple[float, float], end: tuple[float, float], steps: int = 12) -> None:
+    page.mouse.move(*start)
+    page.mouse.down()
+    for k in range(1, steps + 1):
+        page.mouse.move(start[0] + (end[0] - start[0]) * k / steps, start[1] + (end[1] - start[1]) * k / steps)
+    page.mouse.up()
+
+
+def draw_edge(page, source: str, target: str, *, source_at=None, target_at=None) -> None:
+    """Hover the source, then drag its handle (the green dot) onto the target.
+
+    By default both points are box centres; for a group, pass a point on its own frame (the centre
+    is usually one of its members, and the innermost box under the pointer wins).
+    """
+    s, t = box(page, source), box(page, target)
+    sx, sy = source_at or (s["cx"], s["cy"])
+    page.mouse.move(sx, sy)
+    page.mouse.move(sx + 2, sy + 1)
+    handle = page.locator(".dagc-handle")
+    handle.wait_for(state="visible", timeout=3000)
+    h = handle.bounding_box()
+    drag(page, (h["x"] + h["width"] / 2, h["y"] + h["height"] / 2), target_at or (t["cx"], t["cy"]))
+
+
+@pytest.fixture
+def demo(page, demo_url):
+    """The demo page, drawn, laid out and with the layout's positions stored in Python."""
+    page.goto(demo_url)
+    page.wait_for_function(f"() => {HOOK} && window.__dagCanvas.canvas.counts().tasks > 0", timeout=30_000)
+    settle(page)
+    wait_model(page, "POSITIONED 7")
+    yield page
+    assert page.errors == [], page.errors
+
+
+def test_the_sample_is_drawn_with_nested_group_boxes(demo):
+    counts = demo.evaluate("() => window.__dagCanvas.canvas.counts()")
+    assert counts == {"tasks": 7, "groups": 2, "edges": 5, "proxies": 0, "visibleTasks": 7}
+    assert demo.evaluate("() => window.__dagCanvas.canvas.parentOf('quality')") == "data_processing"
+    assert demo.evaluate("() => window.__dagCanvas.canvas.parentOf('check_nulls')") == "quality"
+    # The first layout's positions went to Python, so the design now has them.
+    assert model(demo).startswith("TASKS 7 GROUPS 2 EDGES 5 POSITIONED 7")
+    outer, inner = box(demo, "data_processing"), box(demo, "quality")
+    assert outer["x1"] < inner["x1"] < inner["x2"] < outer["x2"] and outer["y1"] < inner["y1"]
+    shot(demo, "01_initial")
+
+
+def test_drawing_a_back_edge_reaches_python_and_shows_the_cycle(demo):
+    draw_edge(demo, "report", "start")
+    wait_model(demo, "report>start")
+    settle(demo)
+    assert "DD005" in line(demo, "FINDINGS"), "the cycle finding appears"
+    # Python's cycle highlight came back to the canvas.
+    assert "hl-cycle" in demo.evaluate("() => window.__dagCanvas.canvas.classesOf('start')")
+    assert demo.evaluate("() => window.__dagCanvas.canvas.hasEdge('report', 'start')")
+    shot(demo, "02_back_edge_cycle")
+    # Dropping on the same target again is a duplicate: refused on the canvas, nothing sent.
+    ops = model(demo).split("OPS ")[1].split()[0]
+    draw_edge(demo, "report", "start")
+    demo.wait_for_timeout(300)
+    settle(demo)
+    assert model(demo).split("OPS ")[1].split()[0] == ops
+
+
+def test_dragging_a_task_into_a_nested_group_and_out_again(demo):
+    r, q = box(demo, "report"), box(demo, "quality")
+    drag(demo, (r["cx"], r["cy"]), (q["cx"], q["y2"] - 12))
+    wait_model(demo, "report@quality")
+    settle(demo)
+    assert demo.evaluate("() => window.__dagCanvas.canvas.parentOf('report')") == "quality"
+    shot(demo, "03_task_into_nested_group")
+    # Out again: drop it below every group box -> top level.
+    r, dp = box(demo, "report"), box(demo, "data_processing")
+    canvas_bottom = demo.evaluate("() => window.__dagCanvas.canvas.cy.container().getBoundingClientRect().bottom")
+    drag(demo, (r["cx"], r["cy"]), (dp["x2"] + 60, min(dp["y2"] + 60, canvas_bottom - 30)))
+    wait_model(demo, "report@", present=False)
+    settle(demo)
+    assert demo.evaluate("() => window.__dagCanvas.canvas.parentOf('report')") is None
+
+
+def test_dragging_a_group_out_of_its_parent_and_back_in(demo):
+    q, dp = box(demo, "quality"), box(demo, "data_processing")
+    grip = (q["x1"] + 8, q["y2"] - 8)  # the group's own padding, not one of its tasks
+    canvas_bottom = demo.evaluate("() => window.__dagCanvas.canvas.cy.container().getBoundingClientRect().bottom")
+    drag(demo, grip, (grip[0], min(dp["y2"] + 70, canvas_bottom - 20)))
+    wait_model(demo, "quality@data_processing", present=False)
+    settle(demo)
+    assert demo.evaluate("() => window.__dagCanvas.canvas.parentOf('quality')") is None
+    shot(demo, "04_group_out_of_parent")
+    q, dp = box(demo, "quality"), box(demo, "data_processing")
+    grip = (q["x1"] + 8, q["y2"] - 8)
+    drag(demo, grip, (dp["x1"] + 30, dp["y1"] + 40))
+    wait_model(demo, "quality@data_processing")
+    settle(demo)
+    shot(demo, "05_group_nested_again")
+
+
+def test_edges_from_and_to_groups_and_deleting_an_edge(demo):
+    # A group's own handle sits on its frame; a group is a target where no member is under the pointer.
+    q = box(demo, "quality")
+    draw_edge(demo, "quality", "report", source_at=(q["cx"], q["y1"] + 8))
+    wait_model(demo, "quality>report")
+    settle(demo)
+    draw_edge(demo, "start", "quality", target_at=(q["cx"], q["y1"] + 8))
+    wait_model(demo, "start>quality")
+    settle(demo)
+    shot(demo, "10_group_edges")
+    # Select a task, then click an edge: the edge stays selected through the rerun that reports the
+    # task's deselection (Python echoes the node selection back); Delete removes the edge.
+    t = box(demo, "transform")
+    demo.mouse.click(t["cx"], t["cy"])
+    wait_model(demo, "SELECTED: transform")
+    settle(demo)
+    p = demo.evaluate("() => window.__dagCanvas.canvas.edgePoint('extract', 'transform')")
+    demo.mouse.click(p["x"], p["y"])
+    wait_model(demo, "SELECTED: \n")
+    settle(demo)
+    assert demo.evaluate("() => window.__dagCanvas.canvas.selectedEdges()") == ["e:extract>transform"]
+    demo.keyboard.press("Delete")
+    wait_model(demo, "extract>transform", present=False)
+    settle(demo)
+    assert {"quality>report", "start>quality"} <= set(line(demo, "EDGES").split())
+
+
+def test_selection_goes_both_ways(demo):
+    t = box(demo, "transform")
+    demo.mouse.click(t["cx"], t["cy"])
+    wait_model(demo, "SELECTED: transform")
+    settle(demo)
+    # Python -> canvas: choosing a node in a Python widget selects it on the canvas.
+    demo.get_by_label("Select from Python").click()
+    demo.get_by_role("option", name="check_nulls", exact=True).click()
+    demo.wait_for_function("() => window.__dagCanvas.canvas.selected().join() === 'check_nulls'", timeout=10_000)
+    settle(demo)
+    shot(demo, "06_selected_from_python")
+
+
+def test_a_rerun_does_not_move_anything(demo):
+    before = demo.evaluate("() => window.__dagCanvas.canvas.positions()")
+    view = demo.evaluate("() => window.__dagCanvas.canvas.state()")
+    demo.get_by_text("Highlight critical path").click()  # a Python-side rerun with a new payload
+    demo.wait_for_function("() => window.__dagCanvas.canvas.classesOf('report').includes('hl-critical')",
+                           timeout=10_000)
+    settle(demo)
+    after = demo.evaluate("() => window.__dagCanvas.canvas.positions()")
+    tasks = {"start", "extract", "transform", "check_nulls", "check_row_count", "validate", "report"}
+    assert {k: after[k] for k in tasks} == {k: before[k] for k in tasks}
+    # Group boxes follow their members; only the thicker highlight border may change them a little.
+    for group in ("data_processing", "quality"):
+        assert abs(after[group]["x"] - before[group]["x"]) <= 2 and abs(after[group]["y"] - before[group]["y"]) <= 2
+    state = demo.evaluate("() => window.__dagCanvas.canvas.state()")
+    assert (state["zoom"], state["pan"], state["layouts"]) == (view["zoom"], view["pan"], view["layouts"])
+    shot(demo, "07_critical_path")
+
+
+def test_collapse_delete_and_a_task_added_from_python(demo):
+    q = box(demo, "quality")
+    demo.mouse.dblclick(q["x1"] + 8, q["y2"] - 8)
+    wait_model(demo, "COLLAPSED: quality")
+    settle(demo)
+    counts = demo.evaluate("() => window.__dagCanvas.canvas.counts()")
+    assert (counts["proxies"], counts["visibleTasks"]) == (1, 5)
+    shot(demo, "08_collapsed")
+    demo.mouse.dblclick(*(lambda b: (b["cx"], b["cy"]))(box(demo, "quality")))  # the stand-in box
+    wait_model(demo, "COLLAPSED: quality", present=False)
+    settle(demo)
+    # Delete key on a selected task.
+    s = box(demo, "start")
+    demo.mouse.click(s["cx"], s["cy"])
+    settle(demo)
+    demo.keyboard.press("Delete")
+    wait_model(demo, "TASKS 6 ")
+    settle(demo)
+    assert "start>" not in line(demo, "EDGES")
+    # A task added by Python lands next to the others without moving them.
+    before = demo.evaluate("() => window.__dagCanvas.canvas.positions()")
+    demo.get_by_label("New task id").fill("archive")
+    demo.get_by_role("button", name="Add task from Python").click()
+    demo.wait_for_function("() => window.__dagCanvas.canvas.counts().tasks === 7", timeout=10_000)
+    settle(demo)
+    wait_model(demo, "POSITIONED 7")  # the canvas placed it and reported where
+    after = demo.evaluate("() => window.__dagCanvas.canvas.positions()")
+    assert {k: v for k, v in after.items() if k in before} == before
+    shot(demo, "09_after_delete_and_python_add")

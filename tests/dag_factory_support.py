@@ -1,0 +1,117 @@
+"""Helpers for the dag-factory, bundle and CLI-export tests: loading a DAG folder with Airflow, random designs.
+
+`load_folder` wraps tests.support.airflow.load_dag_folder with two environment settings the plain helper
+lacks: PYTHONSAFEPATH=1, so that tests/support/airflow.py (next to the structure script) does not shadow
+the `airflow` package, and PYTHONPATH=<folder>, because Airflow 3's plain DagBag does not put the DAG
+folder on sys.path (the DAG processor's bundle DagBag does), so `sample_callables` would not import.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+
+from designer.model import (
+    AssetSchedule,
+    DagSettings,
+    Design,
+    DynamicMapping,
+    Edge,
+    Group,
+    IntervalSchedule,
+    Param,
+    StaticFanOut,
+    Task,
+    TaskArgs,
+    UpstreamOutput,
+)
+from exporters import export
+from tests.conftest import SAMPLES
+from tests.support.airflow import load_dag_folder
+
+
+def load_folder(folder: Path, home: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
+    """DagBag of `folder` as load_dag_folder returns it (import_errors, dags)."""
+    monkeypatch.setenv("PYTHONSAFEPATH", "1")
+    monkeypatch.setenv("PYTHONPATH", str(folder))
+    return load_dag_folder(folder, home)
+
+
+def write_export(design: Design, target: str, folder: Path, flat: bool = True) -> list[Path]:
+    """Write `export(design, target)` into `folder` (flat: file names only); returns the paths."""
+    written = []
+    for rel, text in export(design, target).items():
+        path = folder / (Path(rel).name if flat else rel)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def copy_callables(folder: Path) -> None:
+    shutil.copy(SAMPLES / "sample_callables.py", folder / "sample_callables.py")
+
+
+def random_design(seed: int, dense: bool = False) -> Design:
+    """A random design with nested groups, group and task edges, fan-outs and mapping over upstream outputs.
+
+    Many are not exportable (cycles through groups, group-to-member edges); callers filter with
+    require_exportable.
+    """
+    rnd = random.Random(seed)
+    n_groups = rnd.randint(1, 6) if dense else rnd.randint(0, 4)
+    groups = [Group(id=f"g{i}", parent=f"g{rnd.randrange(i)}" if i and rnd.random() < 0.6 else None)
+              for i in range(n_groups)]
+    tasks = []
+    for i in range(rnd.randint(4, 14) if dense else rnd.randint(3, 10)):
+        group = f"g{rnd.randrange(n_groups)}" if n_groups and rnd.random() < 0.7 else None
+        if i and rnd.random() < (0.3 if dense else 0.15):
+            mapping = DynamicMapping(expand={"bash_command": UpstreamOutput(task=f"t{rnd.randrange(i)}")})
+            tasks.append(Task(id=f"t{i}", operator="bash", group=group, mapping=mapping, overrides=TaskArgs(retries=1)))
+        else:
+            fan_out = StaticFanOut(count=2) if rnd.random() < 0.1 else None
+            tasks.append(Task(id=f"t{i}", group=group, fan_out=fan_out, overrides=TaskArgs(retries=1)))
+    refs = [t.id for t in tasks] + [g.id for g in groups]
+    pairs = sorted({tuple(rnd.sample(refs, 2)) for _ in range(rnd.randint(4, 20) if dense else rnd.randint(2, 12))})
+    return Design(dag=DagSettings(dag_id=f"rand_{'d' if dense else 's'}{seed}"), tasks=tuple(tasks),
+                  groups=tuple(groups), edges=tuple(Edge(upstream=a, downstream=b) for a, b in pairs))
+
+def edge_features() -> Design:
+    """What the samples do not cover: params without defaults, interval schedule, an aware start date,
+    trigger rules, a count fan-out, mapping inside a group, and a group edge dag-factory resolves early."""
+    bash = {"operator": "bash", "args": {"bash_command": "echo"}, "overrides": TaskArgs(retries=1)}
+    return Design(
+        dag=DagSettings(dag_id="edge_features", schedule=IntervalSchedule(interval="PT90M"),
+                        start_date="2024-03-01T12:00:00+02:00", max_active_tasks=3, tags=["x"],
+                        params={"free": Param(), "nullable": Param(type="null"), "n": Param(default=2, type="integer"),
+                                "obj": Param(default={"a": [1, 2]}, type="object", description="d")},
+                        default_args=TaskArgs(retries=2, retry_delay="PT1M", execution_timeout="PT1H")),
+        groups=(Group(id="outer", tooltip="o", default_args=TaskArgs(pool_slots=2)), Group(id="inner", parent="outer")),
+        tasks=(
+            Task(id="start", overrides=TaskArgs(retries=1)),
+            Task(id="src", group="outer", operator="python", args={"python_callable": "sample_callables.list_files"},
+                 overrides=TaskArgs(retries=1)),
+            Task(id="mapped", group="outer", operator="python", overrides=TaskArgs(retries=1),
+                 args={"python_callable": "sample_callables.process_file"},
+                 mapping=DynamicMapping(expand={"op_args": UpstreamOutput(task="src")})),
+            Task(id="copies", group="inner", fan_out=StaticFanOut(count=3), trigger_rule="all_done", **bash),
+            Task(id="end", trigger_rule="none_failed_min_one_success", **bash),
+        ),
+        edges=(Edge(upstream="start", downstream="outer"), Edge(upstream="mapped", downstream="inner"),
+               Edge(upstream="outer", downstream="end")),
+    )
+
+
+def asset_any() -> Design:
+    """Runs when either of two assets is updated (dag-factory: `__or__` of `airflow.sdk.Asset` mappings)."""
+    return Design(dag=DagSettings(dag_id="asset_any", schedule=AssetSchedule(assets=["s3://b/x", "s3://b/y"],
+                                                                             mode="any")),
+                  tasks=(Task(id="only", overrides=TaskArgs(retries=1)),))
+
+
+def extra_designs() -> dict[str, Design]:
+    """Designs next to the samples in the export, import and cross-exporter tests."""
+    return {"edge_features": edge_features(), "asset_any": asset_any()}

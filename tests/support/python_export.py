@@ -1,0 +1,90 @@
+"""Helpers for the Python exporter tests: write exports into a DAG folder, load it once with real
+Airflow, lint it once with ruff, and compare what Airflow built with the design's expected structure."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterable
+from contextlib import contextmanager
+from pathlib import Path
+
+from designer.analysis.structure import expected_structure
+from designer.model import Design
+from exporters import export
+from tests.support.airflow import ROOT, VENV_PYTHON, load_dag_folder
+
+RUFF = ROOT / ".venv" / "bin" / "ruff"
+CALLABLES = ROOT / "sample_configs" / "sample_callables.py"
+STRUCTURE_KEYS = ("tasks", "groups")
+
+
+def write_exports(designs: Iterable[Design], root: Path, targets: Iterable[str]) -> list[Path]:
+    """Export each design for each target under `root` (Airflow-repo layout); returns the files written.
+    `sample_callables.py` goes next to the DAGs, where Airflow's DAG folder is importable."""
+    written = []
+    for design in designs:
+        for target in targets:
+            for rel, text in export(design, target).items():
+                path = root / rel
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, encoding="utf-8")
+                written.append(path)
+    (root / "dags").mkdir(parents=True, exist_ok=True)
+    shutil.copy(CALLABLES, root / "dags" / CALLABLES.name)
+    return written
+
+
+@contextmanager
+def _dag_folder_on_path(folder: Path):
+    # The DagBag harness runs `python tests/support/airflow_structure.py`, which would put
+    # tests/support (holding airflow.py) first on sys.path and shadow Airflow; safe-path mode avoids
+    # that. PYTHONPATH stands in for Airflow's own DAG-folder-on-sys.path.
+    saved = {k: os.environ.get(k) for k in ("PYTHONSAFEPATH", "PYTHONPATH")}
+    os.environ.update(PYTHONSAFEPATH="1", PYTHONPATH=str(folder))
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def load(folder: Path, home: Path, python: Path = VENV_PYTHON) -> dict:
+    """DagBag of `folder` in one subprocess (see tests/support/airflow.py)."""
+    with _dag_folder_on_path(folder):
+        return load_dag_folder(folder, home, python=python)
+
+
+def structure_problems(design: Design, loaded: dict, ignore: Iterable[str] = ()) -> list[str]:
+    """Differences between what Airflow loaded and expected_structure(design), one line each."""
+    dag_id = design.dag.dag_id
+    if dag_id not in loaded["dags"]:
+        return [f"{dag_id}: not loaded"]
+    got, want = loaded["dags"][dag_id], expected_structure(design)
+    problems = []
+    for key in STRUCTURE_KEYS:
+        for item in sorted(set(got[key]) | set(want[key])):
+            g, w = got[key].get(item), want[key].get(item)
+            if isinstance(g, dict) and isinstance(w, dict):
+                g = {k: v for k, v in g.items() if k not in ignore}
+                w = {k: v for k, v in w.items() if k not in ignore}
+            if g != w:
+                problems.append(f"{dag_id}: {key} {item!r}: Airflow has {g!r}, design says {w!r}")
+    return problems
+
+
+def ruff_problems(files: Iterable[Path], cwd: Path) -> str:
+    """Output of `ruff check --select E,F,W,I,AIR --preview` and `ruff format --check` on `files`
+    with ruff's defaults (no project config), or "" when both pass."""
+    names = [str(f.relative_to(cwd)) for f in files]
+    out = []
+    for args in (["check", "--select", "E,F,W,I,AIR", "--preview", "--output-format", "concise"],
+                 ["format", "--check", "--diff"]):
+        proc = subprocess.run([str(RUFF), *args, "--isolated", *names], cwd=cwd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            out.append(f"ruff {args[0]}:\n{proc.stdout[-6000:]}{proc.stderr[-2000:]}")
+    return "\n".join(out)

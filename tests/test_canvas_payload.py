@@ -1,0 +1,124 @@
+"""The data the canvas frontend receives (designer.ui.canvas.payload.canvas_payload)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from designer.analysis import analyze
+from designer.edits import connect
+from designer.model import DagSettings, Design, DynamicMapping, Edge, Group, Position, StaticFanOut, Task
+from designer.storage import load_design
+from designer.ui.canvas.payload import canvas_payload, local_ids, operator_label
+from tests.conftest import SAMPLES, sample_paths
+
+
+@pytest.fixture
+def design() -> Design:
+    return load_design(SAMPLES / "nested_taskgroups.yaml")
+
+
+def test_payload_shape(design):
+    data = canvas_payload(design, instance="c1", height=480, relayout_token=3, ack={"client": "abc", "seq": 7})
+    assert set(data) == {"version", "instance", "height", "operators", "tasks", "groups", "edges", "selected",
+                         "highlight", "relayout_token", "ack"}
+    assert (data["instance"], data["height"], data["relayout_token"]) == ("c1", 480, 3)
+    assert data["ack"] == {"client": "abc", "seq": 7}
+    assert data["operators"] == {"bash": "Bash", "empty": "Empty"}
+    # Keys with default values are left out (the frontend reads a missing key as its default).
+    assert data["tasks"][0] == {"id": "start", "operator": "empty"}
+    assert data["tasks"][1] == {"id": "extract", "operator": "bash", "group": "data_processing"}
+    assert data["groups"] == [{"id": "data_processing"}, {"id": "quality", "parent": "data_processing"}]
+    assert data["edges"][0] == {"upstream": "start", "downstream": "data_processing"}
+    assert data["highlight"] == {"cycle": [], "critical": []}
+    assert json.loads(json.dumps(data)) == data, "plain JSON"
+
+
+def test_default_ack_is_empty(design):
+    assert canvas_payload(design)["ack"] == {"client": None, "seq": 0}
+
+
+def test_positions_are_whole_pixels_and_labels_are_kept(design):
+    moved = design.model_copy(update={
+        "tasks": (design.tasks[0].model_copy(update={"position": Position(x=1.26, y=-3.7)}), *design.tasks[1:]),
+        "groups": (design.groups[0].model_copy(update={"position": Position(x=10, y=20)}), *design.groups[1:]),
+        "edges": (design.edges[0].model_copy(update={"label": "go"}), *design.edges[1:]),
+    })
+    data = canvas_payload(moved)
+    assert data["tasks"][0]["position"] == {"x": 1, "y": -4}
+    assert data["groups"][0]["position"] == {"x": 10, "y": 20}
+    assert data["edges"][0]["label"] == "go"
+
+
+def test_mapped_and_fanned_out_tasks_are_marked():
+    d = Design(dag=DagSettings(dag_id="d"), tasks=(
+        Task(id="m", operator="python", mapping=DynamicMapping(expand={"op_args": [[1], [2]]})),
+        Task(id="f", operator="my_co.ops.LoadOperator", fan_out=StaticFanOut(values=["a", "b", "c"])),
+    ))
+    data = canvas_payload(d)
+    m, f = data["tasks"]
+    assert (m.get("mapped"), m.get("fan_out")) == (True, None)
+    assert (f.get("mapped"), f.get("fan_out")) == (None, 3)
+    assert data["operators"] == {"my_co.ops.LoadOperator": "LoadOperator", "python": "Python"}
+
+
+def test_operator_labels():
+    assert operator_label("bash") == "Bash"
+    assert operator_label("empty") == "Empty"
+    assert operator_label("pkg.mod.Custom") == "Custom"
+
+
+def test_selection_highlight_and_collapsed_keep_known_ids_only(design):
+    data = canvas_payload(design, selected=["report", "gone", "report", "quality"],
+                          highlight={"cycle": ["start", "x"], "critical": ["start", "extract"], "other": ["start"]},
+                          collapsed=["quality", "start", "nope"])
+    assert data["selected"] == ["report", "quality"]
+    assert data["highlight"] == {"cycle": ["start"], "critical": ["start", "extract"]}
+    assert [g.get("collapsed", False) for g in data["groups"]] == [False, True]
+
+
+@pytest.mark.parametrize("path", sample_paths(), ids=lambda p: p.name)
+def test_every_sample_makes_a_json_payload(path):
+    from designer.storage import DesignError
+
+    try:
+        d = load_design(path)
+    except DesignError:
+        pytest.skip("not loadable (an INVALID_ sample that fails validation)")
+    data = canvas_payload(d)
+    assert len(data["tasks"]) == len(d.tasks) and len(data["edges"]) == len(d.edges)
+    json.dumps(data)
+
+
+def test_local_ids_map_airflow_task_ids_back(design):
+    report = analyze(connect(design, "report", "start"))
+    cycle = [n for c in report.cycles for n in c]
+    assert "data_processing.quality.check_nulls" in cycle
+    assert set(local_ids(design, cycle)) == {"start", "extract", "transform", "check_nulls", "validate", "report"}
+    assert local_ids(design, ["report", "nope", "data_processing.extract", "report"]) == ["report", "extract"]
+
+
+def test_local_ids_map_fan_out_copies_to_their_task():
+    d = Design(dag=DagSettings(dag_id="d"), groups=(Group(id="g"),),
+               tasks=(Task(id="f", group="g", fan_out=StaticFanOut(count=2)),))
+    assert local_ids(d, ["g.f_0", "g.f_1", "f_1"]) == ["f"]
+
+
+def big_design(n: int) -> Design:
+    groups = [Group(id=f"section_{i}") for i in range(n // 100)]
+    groups += [Group(id=f"group_{i}", parent=f"section_{i // 10}" if i // 10 < n // 100 else None)
+               for i in range(n // 10)]
+    tasks = [Task(id=f"task_{i:04d}", operator="bash", group=f"group_{i // 10}",
+                  position=Position(x=123.456 + i, y=7890.123 - i)) for i in range(n)]
+    edges = [Edge(upstream=f"task_{i - 1:04d}", downstream=f"task_{i:04d}") for i in range(1, n)]
+    edges += [Edge(upstream=f"task_{i - 13:04d}", downstream=f"task_{i:04d}") for i in range(13, n, 3)]
+    return Design(dag=DagSettings(dag_id="big"), tasks=tuple(tasks), groups=tuple(groups), edges=tuple(edges))
+
+
+def test_a_2000_task_payload_stays_under_400_kb():
+    d = big_design(2000)
+    data = canvas_payload(d, selected=[t.id for t in d.tasks[:50]], highlight={"critical": [t.id for t in d.tasks]})
+    size = len(json.dumps(data))  # what Streamlit puts in the proto (json.dumps, default separators)
+    assert len(data["tasks"]) == 2000 and len(data["edges"]) > 2600
+    assert size < 400_000, f"{size / 1000:.0f} KB"
