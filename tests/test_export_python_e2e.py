@@ -21,10 +21,7 @@ RUNNABLE_OPERATORS = {"empty", "bash", "python", "branch_python", "short_circuit
 LOGICAL_DATE = "2024-01-02"
 # 2024-01-02 is not the first of the month, so the branch takes the incremental load.
 SKIPPED = {"branch_and_rejoin": {"full_load"}}
-KNOWN_SAMPLE_BUGS = {
-    "dynamic_mapping": "sample_callables.list_files returns plain strings, but `.expand(op_args=...)` needs one "
-                       "list per mapped instance, so process_file gets one argument per character",
-}
+KNOWN_SAMPLE_BUGS: dict[str, str] = {}  # sample stem -> why its run is expected to fail
 RUNNABLE = [p for p in sample_paths(valid_only=True)
             if all(t.operator in RUNNABLE_OPERATORS for t in load_design(p).tasks)]
 
