@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from designer.analysis import analyze
-from designer.ui import edit_panels, io_panels, review_panels, state
+from designer.ui import drawing, edit_panels, io_panels, review_panels, state
 
 
 def sidebar() -> None:
@@ -45,10 +45,10 @@ def render() -> None:
     show_message()
     review_panels.metrics(report)
 
-    drawing, panel = st.columns([3, 2], gap="medium")
-    with drawing:
+    drawing_area, panel = st.columns([3, 2], gap="medium")
+    with drawing_area:
         st.toggle("Highlight the critical path", key="show_critical")
-        review_panels.preview(report)
+        drawing.canvas(report)
     with panel:
         tabs = st.tabs(["Properties", "Add task", "New group", "DAG", "Patterns", "Bitshift", "Table"])
         with tabs[0]:
@@ -66,11 +66,14 @@ def render() -> None:
         with tabs[6]:
             edit_panels.bulk_table()
 
-    findings, details, run, export = st.tabs(["Findings", "Analysis", "Simulated run", "Export"])
+    findings, details, run, preview, export = st.tabs(
+        ["Findings", "Analysis", "Simulated run", "Graphviz preview", "Export"])
     with findings:
         review_panels.findings(report)
     with details:
         review_panels.analysis_details(report)
+    with preview:
+        review_panels.preview(report)
     with run:
         review_panels.gantt(report)
     with export:

@@ -29,43 +29,42 @@ def _group_value(choice: str) -> str | None:
 def toolbar() -> None:
     ss = st.session_state
     cols = st.columns([1, 1, 6])
-    cols[0].button("↶ Undo", on_click=state.undo, disabled=not ss.undo, key="undo_btn", use_container_width=True)
-    cols[1].button("↷ Redo", on_click=state.redo, disabled=not ss.redo, key="redo_btn", use_container_width=True)
+    cols[0].button("↶ Undo", on_click=state.undo, disabled=not ss.undo, key="undo_btn", width="stretch")
+    cols[1].button("↷ Redo", on_click=state.redo, disabled=not ss.redo, key="redo_btn", width="stretch")
 
 
 def palette() -> None:
     """Add a task of any catalog operator (or a custom class path)."""
     specs = {s.label: s for s in catalog().values()}
-    with st.form("palette", clear_on_submit=True, border=False):
+    rev = st.session_state.revision  # a fresh id box after each change; kept after a refusal
+    with st.form("palette", border=False):
         label = st.selectbox("Operator", list(specs), key="palette_op")
         custom = st.text_input("Custom operator class (dotted path)", key="palette_custom",
                                help="Only for 'Custom operator', e.g. my_company.operators.LoadOperator")
-        task_id = st.text_input("Task id", key="palette_id", placeholder="e.g. load_orders")
+        task_id = st.text_input("Task id", key=f"palette_id:{rev}", placeholder="e.g. load_orders")
         group = st.selectbox("Group", _group_options(), key="palette_group")
-        if st.form_submit_button("Add task", use_container_width=True):
+        if st.form_submit_button("Add task", width="stretch"):
             spec = specs[label]
             operator = custom.strip() if spec.free_args else spec.key
             wanted = task_id.strip() or edits.unique_id(state.design(), spec.key)
-            if state.apply(lambda d: edits.add_task(d, Task(id=wanted, operator=operator, group=_group_value(group))),
-                           f"Added task {wanted}"):
-                state.select([wanted])
+            state.apply(lambda d: edits.add_task(d, Task(id=wanted, operator=operator, group=_group_value(group))),
+                        f"Added task {wanted}", selection=[wanted])
 
 
 def new_group() -> None:
-    with st.form("new_group", clear_on_submit=True, border=False):
-        group_id = st.text_input("Group id", key="new_group_id")
+    with st.form("new_group", border=False):
+        group_id = st.text_input("Group id", key=f"new_group_id:{st.session_state.revision}")
         parent = st.selectbox("Inside", _group_options(), key="new_group_parent")
         members = st.multiselect("Move these tasks into it", [t.id for t in state.design().tasks],
                                  default=[i for i in state.selected() if i in {t.id for t in state.design().tasks}],
                                  key="new_group_members")
-        if st.form_submit_button("Create group", use_container_width=True):
+        if st.form_submit_button("Create group", width="stretch"):
             def edit(d):
                 d = edits.add_group(d, Group(id=group_id.strip(), parent=_group_value(parent)))
                 for member in members:
                     d = edits.move_to_group(d, member, group_id.strip())
                 return d
-            if state.apply(edit, f"Created group {group_id.strip()}"):
-                state.select([group_id.strip()])
+            state.apply(edit, f"Created group {group_id.strip()}", selection=[group_id.strip()])
 
 
 def properties() -> None:
@@ -113,14 +112,14 @@ def _task_form(task: Task) -> None:
         pool = c2.text_input("pool", task.overrides.pool or "", key=f"{key}:pool")
         estimate = c3.number_input("estimated minutes", min_value=0.0,
                                    value=task.estimated_duration.total_seconds() / 60, key=f"{key}:estimate")
-        if st.form_submit_button("Apply", type="primary", use_container_width=True):
+        if st.form_submit_button("Apply", type="primary", width="stretch"):
             try:
                 args = (forms.parse_free_args(raw_free) if spec is None or spec.free_args
                         else forms.parse_args(spec, raws, task.args))
                 overrides = task.overrides.model_copy(update={
                     "retries": int(retries) if retries.strip() else None, "pool": pool.strip() or None})
             except (forms.FormError, ValueError) as exc:
-                state.fail(str(exc))
+                st.error(str(exc))
                 return
             state.apply(lambda d: edits.move_to_group(edits.update_task(
                 d, task.id, trigger_rule=rule, args=args, branches=branches, overrides=overrides.model_dump(),
@@ -139,12 +138,12 @@ def _group_form(group: Group) -> None:
         prefix = st.checkbox("Prefix task ids with the group id", group.prefix_group_id, key=f"{key}:prefix")
         retries = st.text_input("retries for its tasks", "" if group.default_args.retries is None
                                 else str(group.default_args.retries), key=f"{key}:retries")
-        if st.form_submit_button("Apply", type="primary", use_container_width=True):
+        if st.form_submit_button("Apply", type="primary", width="stretch"):
             try:
                 default_args = group.default_args.model_copy(
                     update={"retries": int(retries) if retries.strip() else None}).model_dump()
             except ValueError:
-                state.fail(f"retries must be a whole number, got {retries!r}")
+                st.error(f"retries must be a whole number, got {retries!r}")
                 return
             state.apply(lambda d: edits.update_group(d, group.id, parent=_group_value(parent), tooltip=tooltip,
                                                      ui_color=color, prefix_group_id=prefix,
@@ -155,13 +154,10 @@ def _rename_delete(item_id: str) -> None:
     c1, c2 = st.columns([3, 1])
     new_id = c1.text_input("Rename to", item_id, key=f"rename:{item_id}:{st.session_state.revision}")
     if c1.button("Rename", key=f"rename_btn:{item_id}") and new_id != item_id:
-        if state.apply(lambda d: edits.rename(d, item_id, new_id.strip()), f"Renamed {item_id} to {new_id}"):
-            state.select([new_id.strip()])
-            st.rerun()
+        state.apply(lambda d: edits.rename(d, item_id, new_id.strip()), f"Renamed {item_id} to {new_id.strip()}",
+                    selection=[new_id.strip()])
     if c2.button("Delete", key=f"delete:{item_id}", type="secondary"):
-        state.apply(lambda d: edits.remove(d, [item_id]), f"Deleted {item_id}")
-        state.select([])
-        st.rerun()
+        state.apply(lambda d: edits.remove(d, [item_id]), f"Deleted {item_id}", selection=[])
 
 
 def dag_settings() -> None:
@@ -180,7 +176,7 @@ def dag_settings() -> None:
         retries = c2.number_input("Retries (all tasks)", 0, 100, dag.default_args.retries or 0, key=f"{key}:retries")
         tags = st.text_input("Tags (comma separated)", ", ".join(dag.tags), key=f"{key}:tags")
         max_tasks = st.number_input("max_active_tasks", 1, 10_000, dag.max_active_tasks or 16, key=f"{key}:mat")
-        if st.form_submit_button("Apply", type="primary", use_container_width=True):
+        if st.form_submit_button("Apply", type="primary", width="stretch"):
             changes = {
                 "dag_id": dag_id.strip(), "description": description, "catchup": catchup,
                 "start_date": dt.datetime.combine(start, dt.time()),
@@ -205,7 +201,7 @@ def bulk_table() -> None:
         "retries": t.overrides.retries, "pool": t.overrides.pool or "",
         "estimated_minutes": t.estimated_duration.total_seconds() / 60} for t in design.tasks], columns=BULK_COLUMNS)
     edited = st.data_editor(
-        frame, key=f"bulk:{st.session_state.revision}", hide_index=True, use_container_width=True,
+        frame, key=f"bulk:{st.session_state.revision}", hide_index=True, width="stretch",
         disabled=["id", "operator"], num_rows="fixed",
         column_config={
             "group": st.column_config.SelectboxColumn(options=["", *(g.id for g in design.groups)]),
@@ -234,11 +230,12 @@ def apply_table(design, rows: list[dict]):
 
 def bitshift_box() -> None:
     st.code(dsl.render(state.design()) or "# no edges yet", language="python")
-    with st.form("dsl", clear_on_submit=True, border=False):
-        text = st.text_area("Add tasks and edges", key="dsl_text", height=80,
+    # Keyed by revision: the text stays after a refused edit and is cleared after a successful one.
+    with st.form(f"dsl:{st.session_state.revision}", border=False):
+        text = st.text_area("Add tasks and edges", key=f"dsl_text:{st.session_state.revision}", height=80,
                             placeholder="extract >> [transform_a, transform_b] >> merge >> load")
         operator = st.selectbox("Operator for new tasks", list(catalog()), index=0, key="dsl_operator")
-        if st.form_submit_button("Add", use_container_width=True):
+        if st.form_submit_button("Add", width="stretch"):
             state.apply(lambda d: dsl.apply(d, text, operator), "Added from the bitshift text")
 
 
@@ -249,7 +246,7 @@ def stamps() -> None:
         design = state.design()
         after = st.selectbox("After", ["(nothing)", *(t.id for t in design.tasks), *(g.id for g in design.groups)],
                              key="stamp_after")
-        if st.form_submit_button("Stamp", use_container_width=True):
+        if st.form_submit_button("Stamp", width="stretch"):
             stamp = patterns.STAMPS[kind]
             kwargs = {"after": None if after == "(nothing)" else after}
             if name.strip():

@@ -12,9 +12,8 @@ from typing import Any
 import streamlit as st
 import yaml
 
-from designer.storage import DesignError, read_yaml
-
 from designer.operators import ArgSpec, OperatorSpec, type_problem
+from designer.storage import DesignError, read_yaml
 
 
 class FormError(ValueError):

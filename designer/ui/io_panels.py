@@ -11,7 +11,7 @@ from functools import partial
 import streamlit as st
 
 from designer.model import DagSettings, Design, TaskArgs
-from designer.storage import DesignError, dump_design, load_design, parse_design, read_yaml
+from designer.storage import DesignError, load_design, parse_design, read_yaml
 from designer.ui import state
 from exporters import ExportError, export
 from exporters.images import render_image
@@ -27,7 +27,7 @@ CODE_VIEWS = {  # label -> (export target, language for highlighting)
 
 
 def new_design() -> None:
-    if st.button("New empty design", key="new_design", use_container_width=True):
+    if st.button("New empty design", key="new_design", width="stretch"):
         state.replace(Design(dag=DagSettings(dag_id="new_dag", default_args=TaskArgs(retries=1))), "new design")
         st.rerun()
 
@@ -36,7 +36,7 @@ def gallery() -> None:
     names = sorted(p.name for p in state.SAMPLES.glob("*.yaml"))
     source = st.session_state.get("source")
     choice = st.selectbox("Gallery", names, index=names.index(source) if source in names else 0, key="gallery")
-    if st.button("Open sample", key="open_sample", use_container_width=True):
+    if st.button("Open sample", key="open_sample", width="stretch"):
         state.replace(load_design(state.SAMPLES / choice), choice)
         st.rerun()
 

@@ -37,7 +37,7 @@ def findings(report: Report) -> None:
     for i, f in enumerate(report.findings):
         where = format_location(f.location)
         label = f"{SEVERITY_ICON[f.severity]} {f.code} {f.message}" + (f" ({where})" if where else "")
-        if st.button(label, key=f"finding:{i}:{f.code}", use_container_width=True,
+        if st.button(label, key=f"finding:{i}:{f.code}", width="stretch",
                      disabled=not f.subjects, help="Highlight on the canvas" if f.subjects else None):
             state.select(_local_ids(f.subjects))
 
@@ -87,7 +87,7 @@ def gantt(report: Report) -> None:
         y=alt.Y("task:N", sort=list(frame["task"]), title=None),
         tooltip=["task", "start", "end", "instances"],
     ).properties(height=min(24 * len(frame) + 40, 900))
-    st.altair_chart(chart, use_container_width=True)
+    st.altair_chart(chart, width="stretch")
 
 
 def preview(report: Report) -> None:
@@ -96,4 +96,4 @@ def preview(report: Report) -> None:
     tg = build_task_graph(state.design())
     highlight |= {n for s in selected for n in tg.node_ids(s)}
     critical = frozenset(report.metrics.critical_path) if st.session_state.get("show_critical") else frozenset()
-    st.graphviz_chart(to_dot(state.design(), highlight=highlight, critical=critical), use_container_width=True)
+    st.graphviz_chart(to_dot(state.design(), highlight=highlight, critical=critical), width="stretch")

@@ -28,6 +28,7 @@ def init() -> None:
         ss.undo = []
         ss.redo = []
         ss.selected = []
+        ss.collapsed = frozenset()  # groups folded on the canvas (view state, not part of the design)
         ss.message = None
         ss.revision = 0  # bumps on every change, so widgets keyed by it refresh
 
@@ -53,20 +54,36 @@ def replace(new: Design, source: str) -> None:
     commit(new)
     st.session_state.source = source
     st.session_state.selected = []
+    st.session_state.collapsed = frozenset()
 
 
-def apply(edit: Callable[[Design], Design], note: str | None = None) -> bool:
-    """Run a pure edit on the current design; on failure keep the design and show why."""
+def place(new: Design) -> None:
+    """Take `new` without an undo step: the canvas placed boxes that had no position yet.
+
+    Automatic layout is not something the user did, and recording it would also wipe the redo list
+    whenever undo brings back a design with unplaced boxes."""
+    st.session_state.design = new
+
+
+def apply(edit: Callable[[Design], Design], note: str | None = None, selection: list[str] | None = None) -> None:
+    """Run a pure edit on the current design from a panel.
+
+    On success the page reruns at once, so metrics, findings and the canvas (drawn earlier in this
+    run) show the new design; `selection` then becomes the selection. On failure the design is kept
+    and the reason is shown where the user acted, with the form's input still there."""
     try:
         new = edit(design())
     except ValueError as exc:  # EditError, DslError, pydantic ValidationError
-        fail(str(exc))
-        return False
+        st.error(str(exc))
+        return
     commit(new, note)
-    return True
+    if selection is not None:
+        select(selection)
+    st.rerun()
 
 
 def fail(message: str) -> None:
+    """Show `message` at the top of the next run (for failures that rerun, such as a bad upload)."""
     st.session_state.message = ("error", message)
 
 
@@ -94,6 +111,10 @@ def selected() -> list[str]:
 
 def select(ids: list[str]) -> None:
     st.session_state.selected = list(ids)
+
+
+def toggle_collapsed(group_id: str) -> None:
+    st.session_state.collapsed = st.session_state.collapsed ^ {group_id}
 
 
 def take_message() -> tuple[str, str] | None:

@@ -3,7 +3,7 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from designer.storage import load_design
+from designer.storage import DesignError, load_design
 from designer.ui.edit_panels import apply_table
 from designer.ui.io_panels import open_file
 from tests.conftest import ROOT, SAMPLES
@@ -19,6 +19,10 @@ def app():
 
 def design(at):
     return at.session_state["design"]
+
+
+def by_label(widgets, label):
+    return next(w for w in widgets if w.label == label)
 
 
 def button(at, label):
@@ -38,7 +42,7 @@ def new_empty(at):
 
 def add_task(at, task_id, operator="Bash"):
     at.selectbox(key="palette_op").select(operator)
-    at.text_input(key="palette_id").input(task_id)
+    by_label(at.text_input, "Task id").input(task_id)
     button(at, "Add task").click()
     return run(at)
 
@@ -105,12 +109,12 @@ def test_rename_and_delete_update_references(app):
 
 def test_bitshift_text_adds_tasks_and_edges_and_shows_the_design(app):
     new_empty(app)
-    app.text_area(key="dsl_text").input("extract >> [a, b] >> merge")
+    by_label(app.text_area, "Add tasks and edges").input("extract >> [a, b] >> merge")
     button(app, "Add").click()
     run(app)
     assert len(design(app).edges) == 4
     assert any("extract >> [a, b]" in c.value for c in app.code)
-    app.text_area(key="dsl_text").input("broken >>")
+    by_label(app.text_area, "Add tasks and edges").input("broken >>")
     button(app, "Add").click()
     run(app)
     assert any("line 1" in e.value for e in app.error) and len(design(app).edges) == 4
@@ -179,5 +183,5 @@ def test_bulk_table_rows_apply_to_tasks():
 def test_opening_files_keeps_errors_readable():
     design, notes = open_file((SAMPLES / "linear_etl.yaml").read_bytes(), "linear_etl.yaml")
     assert design.dag.dag_id == "linear_etl" and notes == []
-    with pytest.raises(ValueError, match="bad.yaml:1"):
+    with pytest.raises(DesignError, match="bad.yaml:2: YAML aliases"):
         open_file(b"a: &x [1]\nb: *x\n", "bad.yaml")

@@ -1,0 +1,58 @@
+"""The drawing area: the canvas bound to the session's design, selection and folded groups.
+
+Canvas edits arrive in Streamlit's callback phase, before the page script runs, so the analysis,
+findings and panels of that run already show the edit. Structural edits and drags of placed boxes
+are undo steps; the canvas placing boxes that had no position yet is not (see `state.place`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from designer.analysis import Report
+from designer.ui import state
+from designer.ui.canvas import apply_edit, dag_canvas, local_ids
+
+CANVAS_KEY = "canvas"
+CANVAS_HEIGHT = 620
+
+
+def on_canvas_edit(op: dict[str, Any]) -> None:
+    """Apply one canvas op to the session (reads and writes st.session_state only: see dag_canvas)."""
+    kind = op["op"]
+    if kind == "select":
+        state.select([i for i in op.get("ids") or [] if isinstance(i, str)])
+    elif kind == "toggle_collapse":
+        if isinstance(op.get("id"), str):
+            state.toggle_collapsed(op["id"])
+    elif kind == "move" and not _moves_placed_boxes(op):
+        state.place(apply_edit(state.design(), op))
+    else:
+        old = state.design()
+        state.commit(apply_edit(old, op))
+        if kind == "add_task":  # the new box is what the property panel shows next
+            state.select(sorted({t.id for t in state.design().tasks} - {t.id for t in old.tasks}))
+
+
+def _moves_placed_boxes(op: dict[str, Any]) -> bool:
+    """True when every box in a move op already had a position: the user dragged it."""
+    positions = op.get("positions")
+    if not isinstance(positions, dict) or not positions:
+        return False
+    design = state.design()
+    placed = {item.id for item in (*design.tasks, *design.groups) if item.position is not None}
+    return all(key in placed for key in positions)
+
+
+def canvas(report: Report) -> None:
+    """The canvas with cycles always highlighted and the critical path on demand."""
+    design = state.design()
+    critical = report.metrics.critical_path if st.session_state.get("show_critical") else ()
+    highlight = {
+        "cycle": local_ids(design, [task_id for cycle in report.cycles for task_id in cycle]),
+        "critical": local_ids(design, critical),
+    }
+    dag_canvas(design, key=CANVAS_KEY, selected=state.selected(), collapsed=st.session_state.collapsed,
+               highlight=highlight, height=CANVAS_HEIGHT, on_edit=on_canvas_edit)
