@@ -25,10 +25,13 @@ def sidebar() -> None:
 
 
 def show_message() -> None:
+    # Always one element here, message or not: a message appearing must not shift the canvas'
+    # place in the page, or the browser would rebuild the canvas (losing zoom and pan).
+    slot = st.empty()
     message = state.take_message()
     if message:
         kind, text = message
-        (st.error if kind == "error" else st.success)(text)
+        (slot.error if kind == "error" else slot.success)(text)
 
 
 def render() -> None:
@@ -39,8 +42,7 @@ def render() -> None:
     report = analyze(design)
 
     st.title(design.dag.dag_id)
-    if design.dag.description:
-        st.caption(design.dag.description)
+    st.caption(design.dag.description or " ")  # always there, so the canvas keeps its place
     edit_panels.toolbar()
     show_message()
     review_panels.metrics(report)

@@ -38,8 +38,16 @@ def chromium():
             browser.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.call_failed = report.failed  # read by `page` to save a screenshot of the failure
+    return report
+
+
 @pytest.fixture
-def page(chromium):
+def page(chromium, request):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     context = chromium.new_context(viewport={"width": 1400, "height": 1100})
     page = context.new_page()
@@ -47,5 +55,7 @@ def page(chromium):
     page.on("pageerror", lambda exc: page.errors.append(str(exc)))
     try:
         yield page
+        if getattr(request.node, "call_failed", False):
+            page.screenshot(path=str(ARTIFACTS / f"FAILED_{request.node.name}.png"))
     finally:
         context.close()

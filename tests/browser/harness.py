@@ -76,3 +76,55 @@ def launch_chromium(playwright):
 def wait_rerun_done(page, timeout: float = 15_000) -> None:
     """Wait until Streamlit is not running the script (its status widget is gone)."""
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
+
+
+HOOK = "window.__dagCanvas && window.__dagCanvas.canvas"
+
+
+def shot(page, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def settle(page, timeout: float = 15_000) -> None:
+    """Wait until the canvas has no unacknowledged op and Streamlit has finished its rerun."""
+    page.wait_for_function(f"() => {HOOK} && window.__dagCanvas.canvas.idle()", timeout=timeout)
+    wait_rerun_done(page, timeout)
+
+
+def show_canvas(page) -> None:
+    """Scroll the page so the canvas starts at the top of the window (node boxes are window coordinates)."""
+    page.locator(".dagc-toolbar").first.evaluate("el => el.scrollIntoView({block: 'start'})")
+    # Scroll events arrive on the next frame and the canvas re-measures itself on the one after.
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => "
+                  "requestAnimationFrame(done))))")
+
+
+def box(page, node_id: str) -> dict:
+    b = page.evaluate("(id) => window.__dagCanvas.canvas.box(id)", node_id)
+    assert b is not None, f"{node_id} is not drawn"
+    return b
+
+
+def drag(page, start: tuple[float, float], end: tuple[float, float], steps: int = 12) -> None:
+    page.mouse.move(*start)
+    page.mouse.down()
+    for k in range(1, steps + 1):
+        page.mouse.move(start[0] + (end[0] - start[0]) * k / steps, start[1] + (end[1] - start[1]) * k / steps)
+    page.mouse.up()
+
+
+def draw_edge(page, source: str, target: str, *, source_at=None, target_at=None) -> None:
+    """Hover the source, then drag its handle (the green dot) onto the target.
+
+    By default both points are box centres; for a group, pass a point on its own frame (the centre
+    is usually one of its members, and the innermost box under the pointer wins).
+    """
+    show_canvas(page)
+    s, t = box(page, source), box(page, target)
+    sx, sy = source_at or (s["cx"], s["cy"])
+    page.mouse.move(sx, sy)
+    page.mouse.move(sx + 2, sy + 1)
+    handle = page.locator(".dagc-handle")
+    handle.wait_for(state="visible", timeout=3000)
+    h = handle.bounding_box()
+    drag(page, (h["x"] + h["width"] / 2, h["y"] + h["height"] / 2), target_at or (t["cx"], t["cy"]))

@@ -11,16 +11,9 @@ import re
 
 import pytest
 
-from tests.browser.harness import ARTIFACTS, wait_rerun_done
+from tests.browser.harness import HOOK, box, drag, draw_edge, settle, shot, show_canvas
 
 pytestmark = pytest.mark.browser
-
-HOOK = "window.__dagCanvas && window.__dagCanvas.canvas"
-
-
-def shot(page, name: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
-
 
 def model(page) -> str:
     return page.locator("[data-testid='stCode']").first.inner_text()
@@ -31,47 +24,11 @@ def line(page, prefix: str) -> str:
     return match.group(1).strip() if match else ""
 
 
-def settle(page, timeout: float = 15_000) -> None:
-    """Wait until the canvas has no unacknowledged op and Streamlit has finished its rerun."""
-    page.wait_for_function(f"() => {HOOK} && window.__dagCanvas.canvas.idle()", timeout=timeout)
-    wait_rerun_done(page, timeout)
-
-
 def wait_model(page, needle: str, *, present: bool = True, timeout: float = 10_000) -> None:
     page.wait_for_function(
         "([needle, present]) => { const el = document.querySelector(\"[data-testid='stCode']\");"
         " return !!el && el.innerText.includes(needle) === present; }",
         arg=[needle, present], timeout=timeout)
-
-
-def box(page, node_id: str) -> dict:
-    b = page.evaluate("(id) => window.__dagCanvas.canvas.box(id)", node_id)
-    assert b is not None, f"{node_id} is not drawn"
-    return b
-
-
-def drag(page, start: tuple[float, float], end: tuple[float, float], steps: int = 12) -> None:
-    page.mouse.move(*start)
-    page.mouse.down()
-    for k in range(1, steps + 1):
-        page.mouse.move(start[0] + (end[0] - start[0]) * k / steps, start[1] + (end[1] - start[1]) * k / steps)
-    page.mouse.up()
-
-
-def draw_edge(page, source: str, target: str, *, source_at=None, target_at=None) -> None:
-    """Hover the source, then drag its handle (the green dot) onto the target.
-
-    By default both points are box centres; for a group, pass a point on its own frame (the centre
-    is usually one of its members, and the innermost box under the pointer wins).
-    """
-    s, t = box(page, source), box(page, target)
-    sx, sy = source_at or (s["cx"], s["cy"])
-    page.mouse.move(sx, sy)
-    page.mouse.move(sx + 2, sy + 1)
-    handle = page.locator(".dagc-handle")
-    handle.wait_for(state="visible", timeout=3000)
-    h = handle.bounding_box()
-    drag(page, (h["x"] + h["width"] / 2, h["y"] + h["height"] / 2), target_at or (t["cx"], t["cy"]))
 
 
 @pytest.fixture
@@ -81,6 +38,7 @@ def demo(page, demo_url):
     page.wait_for_function(f"() => {HOOK} && window.__dagCanvas.canvas.counts().tasks > 0", timeout=30_000)
     settle(page)
     wait_model(page, "POSITIONED 7")
+    show_canvas(page)  # once, so box coordinates taken before a gesture stay valid
     yield page
     assert page.errors == [], page.errors
 

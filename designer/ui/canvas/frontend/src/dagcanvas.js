@@ -78,11 +78,21 @@ export class DagCanvas {
     // The component can be resized by Streamlit's layout (sidebar, window); Cytoscape must know.
     this.resizeObserver = new ResizeObserver(() => this.cy.resize());
     this.resizeObserver.observe(this.container);
+    // Cytoscape caches where its container is on screen and listens for scrolling only up to the
+    // shadow root, so scrolling Streamlit's page would leave pointer hits off by the scroll
+    // distance. Scroll events do not bubble; a capture listener on the document sees them all.
+    this.onPageScroll = () => {
+      if (this.scrollFrame) return;
+      this.scrollFrame = requestAnimationFrame(() => { this.scrollFrame = null; this.cy.resize(); });
+    };
+    document.addEventListener('scroll', this.onPageScroll, { capture: true, passive: true });
   }
 
   destroy() {
     this.outbox.destroy();
     this.resizeObserver.disconnect();
+    document.removeEventListener('scroll', this.onPageScroll, { capture: true });
+    cancelAnimationFrame(this.scrollFrame);
     if (this.eh) this.eh.destroy();
     this.cy.destroy();
     this.root.remove();
@@ -147,8 +157,9 @@ export class DagCanvas {
     if (relayout || (unplaced.length && (unplaced.length > FULL_LAYOUT_SHARE * leaves || unplaced.length === leaves))) {
       this.relayout();
     } else if (unplaced.length) {
-      const placed = placeNew(cy, unplaced);
-      this.emitMove(Object.keys(placed));
+      const placed = Object.keys(placeNew(cy, unplaced));
+      this.emitMove(placed);
+      this.reveal(placed);
     }
     if (unplaced.length) this.markBackEdges();
     if ((!this.fitted || replaced) && !this.layoutRunning && cy.nodes().length) { this.fit(); this.fitted = true; }
@@ -400,6 +411,7 @@ export class DagCanvas {
     if (group) cy.getElementById(id).move({ parent: group });
     const p = placeNew(cy, [id])[id];
     this.refreshCollapse();
+    this.reveal([id]);
     this.emit({ op: 'add_task', id, operator: 'empty', group, position: { x: roundPx(p.x), y: roundPx(p.y) } });
     cy.elements(':selected').unselect();
     cy.getElementById(id).select();
@@ -444,6 +456,19 @@ export class DagCanvas {
       this.layoutRunning = false;
       if (this.layoutAgain) { this.layoutAgain = false; this.relayout(); }
     }
+  }
+
+  /** Fit the view when one of the boxes `ids` lies outside it: what was just added must be seen. */
+  reveal(ids) {
+    const { cy } = this;
+    const view = cy.extent();
+    const outside = ids.some((id) => {
+      const n = cy.getElementById(id);
+      if (n.empty() || !n.visible()) return false;
+      const b = n.boundingBox({ includeLabels: false });
+      return b.x1 < view.x1 || b.x2 > view.x2 || b.y1 < view.y1 || b.y2 > view.y2;
+    });
+    if (outside) this.fit();
   }
 
   fit() {

@@ -50,9 +50,12 @@ export function installConnectHandle(canvas) {
     handle.style.display = 'block';
   };
   function hide() { cancelHide(); handle.style.display = 'none'; hovered = null; }
-  cy.on('mouseover', 'node.task, node.group, node.proxy', (e) => {
+  // mousemove too: after an edge is dropped on a node the pointer is already inside it, so no
+  // mouseover comes, yet that node is the natural start of the next edge.
+  cy.on('mouseover mousemove', 'node.task, node.group, node.proxy', (e) => {
     if (eh.active || canvas.dragging) return;
     cancelHide();
+    if (hovered && hovered.same(e.target) && handle.style.display === 'block') return;
     hovered = e.target;
     place(hovered);
   });

@@ -1,0 +1,206 @@
+"""The whole app in a real browser, the way an analyst uses it: draw a pipeline from an empty design
+with the mouse and the panels, see a cycle reported and undone, stamp a pattern, download the code,
+and check that real Airflow loads the downloaded module with the drawn structure.
+
+Screenshots of the key states go to test-artifacts/browser/app_*.png.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+import pytest
+import yaml
+
+from designer.storage import parse_design
+from tests.browser.harness import HOOK, ROOT, box, drag, draw_edge, settle, shot, show_canvas, streamlit_server
+from tests.support.python_export import load, structure_problems
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+TASKS = [("t1", "Bash"), ("t2", "Empty"), ("t3", "Empty"), ("t4", "Empty"), ("t5", "Empty")]
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    with streamlit_server(ROOT / "streamlit_app.py") as url:
+        yield url
+
+
+def canvas(page, expression: str):
+    return page.evaluate(f"() => window.__dagCanvas.canvas.{expression}")
+
+
+def metric(page, label: str) -> str:
+    card = page.locator("[data-testid='stMetric']").filter(has=page.get_by_text(label, exact=True))
+    return card.locator("[data-testid='stMetricValue']").inner_text().strip()
+
+
+def wait_metric(page, label: str, value: str, timeout: float = 15_000) -> None:
+    page.wait_for_function(
+        "([label, value]) => [...document.querySelectorAll(\"[data-testid='stMetric']\")].some(m =>"
+        " m.querySelector(\"[data-testid='stMetricLabel']\")?.innerText.trim() === label &&"
+        " m.querySelector(\"[data-testid='stMetricValue']\")?.innerText.trim() === value)",
+        arg=[label, value], timeout=timeout)
+    settle(page)
+
+
+def tab(page, name: str) -> None:
+    page.get_by_role("tab", name=name, exact=True).click()
+
+
+def visible(locator):
+    return locator.filter(visible=True)
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick `option` in the visible Streamlit selectbox or multiselect labelled `label`."""
+    visible(page.get_by_label(label, exact=True)).first.click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def click_button(page, name: str) -> None:
+    visible(page.get_by_role("button", name=name, exact=True)).first.click()
+
+
+def findings_text(page) -> str:
+    tab(page, "Findings")
+    return page.locator("[data-testid='stTabs']").last.inner_text()
+
+
+def add_from_palette(page, task_id: str, operator: str, expected_tasks: int) -> None:
+    tab(page, "Add task")
+    choose(page, "Operator", operator)
+    visible(page.get_by_label("Task id", exact=True)).fill(task_id)
+    click_button(page, "Add task")
+    page.wait_for_function(f"() => {HOOK} && window.__dagCanvas.canvas.counts().tasks === {expected_tasks}")
+    settle(page)
+
+
+def drop_into(page, item: str, group: str, *, item_is_group: bool = False) -> None:
+    """Drag `item` (a task by its centre, a group by its own padding) onto `group`: its centre while
+    it is empty, else its own padding below its members."""
+    show_canvas(page)
+    b, g = box(page, item), box(page, group)
+    grip = (b["x1"] + 6, b["y2"] - 6) if item_is_group else (b["cx"], b["cy"])
+    empty = not canvas(page, f"cy.getElementById({group!r}).isParent()")
+    drag(page, grip, (g["cx"], g["cy"] if empty else g["y2"] - 6))
+    page.wait_for_function("([i, g]) => window.__dagCanvas.canvas.parentOf(i) === g", arg=[item, group],
+                           timeout=10_000)
+    settle(page)
+
+
+def download(page, name_pattern: str, tmp_path, *, target: str | None = None) -> bytes:
+    with page.expect_download() as info:
+        visible(page.get_by_role("button", name=re.compile(name_pattern))).first.click()
+    path = tmp_path / (target or info.value.suggested_filename)
+    info.value.save_as(path)
+    return path.read_bytes()
+
+
+def test_draw_review_undo_stamp_and_download(app_url, page, tmp_path):
+    page.goto(app_url)
+    page.wait_for_function(f"() => {HOOK} && window.__dagCanvas.canvas.counts().tasks > 0", timeout=60_000)
+    settle(page)
+
+    # An empty design, then five tasks from the palette.
+    click_button(page, "New empty design")
+    page.wait_for_function(f"() => {HOOK} && window.__dagCanvas.canvas.counts().tasks === 0")
+    wait_metric(page, "Tasks", "0")
+    for n, (task_id, operator) in enumerate(TASKS, start=1):
+        add_from_palette(page, task_id, operator, n)
+    wait_metric(page, "Tasks", "5")
+    shot(page, "app_01_five_tasks")
+
+    # Four edges drawn with the mouse: t1 >> t2 >> t3 >> t4 >> t5.
+    for n, (up, down) in enumerate([("t1", "t2"), ("t2", "t3"), ("t3", "t4"), ("t4", "t5")], start=1):
+        draw_edge(page, up, down)
+        page.wait_for_function("([u, d]) => window.__dagCanvas.canvas.hasEdge(u, d)", arg=[up, down])
+        wait_metric(page, "Edges", str(n))
+    assert metric(page, "Depth") == "5"
+    shot(page, "app_02_four_edges")
+
+    # Two tasks into a TaskGroup, that group into another one (groups made in the panel, filled by dragging).
+    for group_id in ("inner", "outer"):
+        tab(page, "New group")
+        visible(page.get_by_label("Group id", exact=True)).fill(group_id)
+        click_button(page, "Create group")
+        page.wait_for_function("(g) => window.__dagCanvas.canvas.box(g) !== null", arg=group_id)
+        settle(page)
+    drop_into(page, "t2", "inner")
+    drop_into(page, "t3", "inner")
+    drop_into(page, "inner", "outer", item_is_group=True)
+    wait_metric(page, "Groups", "2")
+    shot(page, "app_03_nested_groups")
+
+    # A bash command set in the property panel of the task selected on the canvas.
+    show_canvas(page)
+    t1 = box(page, "t1")
+    page.mouse.click(t1["cx"], t1["cy"])
+    settle(page)
+    tab(page, "Properties")
+    command = visible(page.get_by_label("bash_command *", exact=True))
+    command.fill("echo 'hello from {{ ds }}'")
+    click_button(page, "Apply")
+    page.get_by_text("Updated t1").wait_for(timeout=15_000)
+    settle(page)
+
+    # A back edge makes a cycle: the finding appears; undo takes it away.
+    draw_edge(page, "t5", "t1")
+    wait_metric(page, "Depth", "cycle")
+    assert "DD005" in findings_text(page)
+    assert "hl-cycle" in canvas(page, "classesOf('t1')")
+    shot(page, "app_04_cycle_found")
+    click_button(page, "↶ Undo")
+    wait_metric(page, "Depth", "5")
+    assert "DD005" not in findings_text(page)
+    assert not canvas(page, "hasEdge('t5', 't1')")
+    shot(page, "app_05_cycle_undone")
+
+    # A fan-out / fan-in pattern stamped after t5.
+    tab(page, "Patterns")
+    choose(page, "Pattern", "Fan-out / fan-in")
+    choose(page, "After", "t5")
+    click_button(page, "Stamp")
+    page.wait_for_function("() => window.__dagCanvas.canvas.counts().groups === 3", timeout=15_000)
+    settle(page)
+    shot(page, "app_06_fan_out_stamped")
+    assert metric(page, "Errors") == "0"
+
+    # Downloads: the Airflow 3 module, the design file and the repo bundle.
+    tab(page, "Export")
+    module = download(page, r"^Download dag_.*\.py$", tmp_path)
+    visible(page.get_by_text("Design YAML", exact=True)).first.click()
+    settle(page)
+    design_bytes = download(page, r"^Download .*\.yaml$", tmp_path)
+    bundle = download(page, r"^Repo bundle", tmp_path)
+    shot(page, "app_07_export")
+    assert page.errors == [], page.errors
+
+    design, _ = parse_design(design_bytes, "downloaded.yaml")
+    stem = f"dag_{design.dag.dag_id}"
+    with zipfile.ZipFile(io.BytesIO(bundle)) as archive:
+        names = archive.namelist()
+        assert f"{stem}/dags/{stem}.py" in names, names
+        assert archive.read(f"{stem}/dags/{stem}.py") == module
+
+    # The drawn structure, as the analyst drew it ...
+    assert {t.id: t.group for t in design.tasks if t.id in dict(TASKS)} == {
+        "t1": None, "t2": "inner", "t3": "inner", "t4": None, "t5": None}
+    assert {g.id: g.parent for g in design.groups if g.id in ("inner", "outer")} == {"inner": "outer", "outer": None}
+    assert next(t for t in design.tasks if t.id == "t1").args == {"bash_command": "echo 'hello from {{ ds }}'"}
+    assert yaml.safe_load(design_bytes)["dag"]["dag_id"] == design.dag.dag_id
+
+    # ... is what real Airflow builds from the downloaded module.
+    dags = tmp_path / "dags"
+    dags.mkdir()
+    (dags / f"{stem}.py").write_bytes(module)
+    loaded = load(dags, tmp_path / "airflow_home")
+    assert loaded["import_errors"] == {}
+    assert structure_problems(design, loaded) == []
+    built = loaded["dags"][design.dag.dag_id]["tasks"]
+    assert built["outer.inner.t2"]["upstream"] == ["t1"]
+    assert built["t4"]["upstream"] == ["outer.inner.t3"]
+    assert built["outer.inner.t3"]["group"] == "outer.inner"
