@@ -40,7 +40,14 @@ def new_empty(at):
     return run(at)
 
 
+def open_tab(at, key, label):
+    """Open a lazy tab (only the open tab's panel runs), as a click on it would."""
+    at.session_state[key] = label
+    return run(at)
+
+
 def add_task(at, task_id, operator="Bash"):
+    open_tab(at, "edit_tab", "Add task")
     at.selectbox(key="palette_op").select(operator)
     by_label(at.text_input, "Task id").input(task_id)
     button(at, "Add task").click()
@@ -50,6 +57,8 @@ def add_task(at, task_id, operator="Bash"):
 def test_starts_with_a_sample_and_its_metrics(app):
     assert app.title[0].value == "nested_taskgroups"
     assert {m.label: m.value for m in app.metric}["Tasks"] == "7"
+    assert not app.get("graphviz_chart")  # lazy: the preview runs only when its tab is open
+    open_tab(app, "review_tab", "Graphviz preview")
     assert "cluster_data_processing" in app.get("graphviz_chart")[0].proto.spec
 
 
@@ -81,6 +90,7 @@ def test_palette_refuses_duplicate_and_bad_ids_and_keeps_the_design(app):
 def test_property_panel_sets_a_bash_command_and_checks_types(app):
     new_empty(app)
     add_task(app, "extract")
+    open_tab(app, "edit_tab", "Properties")  # the new task is selected, so its form is shown
     labels = [t.label for t in app.text_area]
     assert "bash_command *" in labels  # required arguments are marked
     app.text_area(key=next(t.key for t in app.text_area if t.label == "bash_command *")).input("echo {{ ds }}")
@@ -109,6 +119,7 @@ def test_rename_and_delete_update_references(app):
 
 def test_bitshift_text_adds_tasks_and_edges_and_shows_the_design(app):
     new_empty(app)
+    open_tab(app, "edit_tab", "Bitshift")
     by_label(app.text_area, "Add tasks and edges").input("extract >> [a, b] >> merge")
     button(app, "Add").click()
     run(app)
@@ -121,6 +132,7 @@ def test_bitshift_text_adds_tasks_and_edges_and_shows_the_design(app):
 
 
 def test_stamp_inserts_a_group(app):
+    open_tab(app, "edit_tab", "Patterns")
     app.selectbox(key="stamp_kind").select("Fan-out / fan-in")
     app.text_input(key="stamp_name").input("regions")
     button(app, "Stamp").click()
@@ -130,6 +142,7 @@ def test_stamp_inserts_a_group(app):
 
 
 def test_dag_settings_panel(app):
+    open_tab(app, "edit_tab", "DAG")
     key = next(t.key for t in app.text_input if t.label == "dag_id")
     app.text_input(key=key).input("renamed_dag")
     sched = next(t.key for t in app.text_input if t.label.startswith("Schedule"))
@@ -147,11 +160,13 @@ def test_findings_click_highlights_their_tasks(app):
     cycle.click()
     run(app)
     assert app.session_state["selected"] == ["fetch", "report", "store"]
+    open_tab(app, "review_tab", "Graphviz preview")
     spec = app.get("graphviz_chart")[0].proto.spec
     assert spec.count("#d62728") >= 3
 
 
 def test_export_views_and_refusal_of_invalid_designs(app):
+    open_tab(app, "review_tab", "Export")
     app.segmented_control(key="export_view").set_value("Design YAML")
     run(app)
     assert any("schema_version: 1" in c.value for c in app.code)
@@ -164,6 +179,7 @@ def test_export_views_and_refusal_of_invalid_designs(app):
 
 
 def test_simulated_run_follows_the_slider(app):
+    open_tab(app, "review_tab", "Simulated run")
     app.slider(key="sim_limit").set_value(1)
     run(app)
     assert any("at most 1 tasks" in c.value for c in app.caption)
@@ -185,3 +201,94 @@ def test_opening_files_keeps_errors_readable():
     assert design.dag.dag_id == "linear_etl" and notes == []
     with pytest.raises(DesignError, match="bad.yaml:2: YAML aliases"):
         open_file(b"a: &x [1]\nb: *x\n", "bad.yaml")
+
+
+def canvas_session():
+    """A page that feeds queued canvas ops (or undo/redo) to the app's canvas handler, as the
+    component's callback would, so the Python side of drawing is tested without a browser."""
+    import streamlit as st
+
+    from designer.ui import drawing, state
+
+    state.init()
+    for action in st.session_state.pop("actions", []):
+        if action == "undo":
+            state.undo()
+        elif action == "redo":
+            state.redo()
+        else:
+            drawing.on_canvas_edit(action)
+
+
+@pytest.fixture
+def canvas_app():
+    at = AppTest.from_function(canvas_session, default_timeout=60)
+    return run(at)
+
+
+def act(at, *actions):
+    at.session_state["actions"] = list(actions)
+    return run(at)
+
+
+def test_canvas_edits_are_undo_steps_and_selection_follows(canvas_app):
+    at = canvas_app
+    before = design(at)
+    act(at, {"op": "connect", "upstream": "report", "downstream": "start", "seq": 1})
+    assert any((e.upstream, e.downstream) == ("report", "start") for e in design(at).edges)
+    act(at, {"op": "add_task", "id": "archive", "operator": "bash", "seq": 2})
+    assert "archive" in {t.id for t in design(at).tasks}
+    assert at.session_state["selected"] == ["archive"]  # the new box goes to the property panel
+    act(at, {"op": "select", "ids": ["extract", 7], "seq": 3}, {"op": "toggle_collapse", "id": "quality", "seq": 4})
+    assert at.session_state["selected"] == ["extract"]
+    assert at.session_state["collapsed"] == frozenset({"quality"})
+    act(at, "undo", "undo")
+    assert design(at) == before
+
+
+def test_layout_placement_is_not_an_undo_step_but_a_drag_is(canvas_app):
+    at = canvas_app
+    act(at, {"op": "add_task", "id": "new_one", "operator": "empty", "seq": 1}, "undo")
+    assert len(at.session_state["redo"]) == 1
+    unplaced = next(t.id for t in design(at).tasks if t.position is None)
+    act(at, {"op": "move", "positions": {unplaced: {"x": 10, "y": 20}}, "seq": 2})
+    assert next(t for t in design(at).tasks if t.id == unplaced).position.x == 10
+    assert len(at.session_state["redo"]) == 1 and not at.session_state["undo"]  # placing kept redo
+    act(at, {"op": "move", "positions": {unplaced: {"x": 300, "y": 20}}, "seq": 3})
+    assert len(at.session_state["undo"]) == 1  # a drag of a placed box can be undone
+    act(at, "undo")
+    assert next(t for t in design(at).tasks if t.id == unplaced).position.x == 10
+
+
+def test_new_group_panel_nests_and_moves_members(app):
+    new_empty(app)
+    add_task(app, "a", operator="Empty")
+    add_task(app, "b", operator="Empty")
+    open_tab(app, "edit_tab", "New group")
+    by_label(app.text_input, "Group id").input("outer")
+    button(app, "Create group").click()
+    run(app)
+    by_label(app.text_input, "Group id").input("inner")
+    app.selectbox(key="new_group_parent").select("outer")
+    app.multiselect(key="new_group_members").set_value(["a", "b"])
+    button(app, "Create group").click()
+    run(app)
+    assert {g.id: g.parent for g in design(app).groups} == {"outer": None, "inner": "outer"}
+    assert {t.id: t.group for t in design(app).tasks} == {"a": "inner", "b": "inner"}
+    assert app.session_state["selected"] == ["inner"]
+    by_label(app.text_input, "Group id").input("inner")
+    button(app, "Create group").click()
+    run(app)
+    assert any("inner" in e.value for e in app.error) and len(design(app).groups) == 2
+
+
+def test_opening_a_dag_factory_yaml_imports_it_and_reports_what_it_could_not_carry():
+    golden = ROOT / "tests" / "golden" / "linear_etl" / "dag-factory" / "dags" / "dag_linear_etl.yaml"
+    design, notes = open_file(golden.read_bytes(), golden.name)
+    sample = load_design(SAMPLES / "linear_etl.yaml")
+    assert [t.id for t in design.tasks] == [t.id for t in sample.tasks]
+    assert {(e.upstream, e.downstream) for e in design.edges} == {(e.upstream, e.downstream) for e in sample.edges}
+    assert notes == []
+    text = golden.read_text().replace("bash_command:", "bash_command: $HOME", 1).replace("$HOME ", "$HOME", 1)
+    _, notes = open_file(text.encode(), "with_env.yaml")
+    assert any("environment variable" in n for n in notes)

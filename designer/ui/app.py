@@ -6,6 +6,9 @@ module globals or global caches.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 import streamlit as st
 
 from designer.analysis import analyze
@@ -52,31 +55,28 @@ def render() -> None:
         st.toggle("Highlight the critical path", key="show_critical")
         drawing.canvas(report)
     with panel:
-        tabs = st.tabs(["Properties", "Add task", "New group", "DAG", "Patterns", "Bitshift", "Table"])
-        with tabs[0]:
-            edit_panels.properties()
-        with tabs[1]:
-            edit_panels.palette()
-        with tabs[2]:
-            edit_panels.new_group()
-        with tabs[3]:
-            edit_panels.dag_settings()
-        with tabs[4]:
-            edit_panels.stamps()
-        with tabs[5]:
-            edit_panels.bitshift_box()
-        with tabs[6]:
-            edit_panels.bulk_table()
+        lazy_tabs("edit_tab", {
+            "Properties": edit_panels.properties,
+            "Add task": edit_panels.palette,
+            "New group": edit_panels.new_group,
+            "DAG": edit_panels.dag_settings,
+            "Patterns": edit_panels.stamps,
+            "Bitshift": edit_panels.bitshift_box,
+            "Table": edit_panels.bulk_table,
+        })
+    lazy_tabs("review_tab", {
+        "Findings": partial(review_panels.findings, report),
+        "Analysis": partial(review_panels.analysis_details, report),
+        "Simulated run": partial(review_panels.gantt, report),
+        "Graphviz preview": partial(review_panels.preview, report),
+        "Export": io_panels.export_panel,
+    })
 
-    findings, details, run, preview, export = st.tabs(
-        ["Findings", "Analysis", "Simulated run", "Graphviz preview", "Export"])
-    with findings:
-        review_panels.findings(report)
-    with details:
-        review_panels.analysis_details(report)
-    with preview:
-        review_panels.preview(report)
-    with run:
-        review_panels.gantt(report)
-    with export:
-        io_panels.export_panel()
+
+def lazy_tabs(key: str, panels: dict[str, Callable[[], None]]) -> None:
+    """Tabs that run only the open panel: a 2,000-task table, Gantt chart or Graphviz preview costs
+    nothing while it is not looked at."""
+    for tab, panel in zip(st.tabs(list(panels), key=key, on_change="rerun"), panels.values(), strict=True):
+        if tab.open:
+            with tab:
+                panel()

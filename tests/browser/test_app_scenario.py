@@ -122,7 +122,13 @@ def test_draw_review_undo_stamp_and_download(app_url, page, tmp_path):
     assert metric(page, "Depth") == "5"
     shot(page, "app_02_four_edges")
 
-    # Two tasks into a TaskGroup, that group into another one (groups made in the panel, filled by dragging).
+    # Two tasks into a TaskGroup, that group into another one (groups made in the panel, filled by
+    # dragging). A click on the background first: the panel offers the selected tasks as members.
+    show_canvas(page)
+    corner = page.locator(".dagc-cy").first.bounding_box()
+    page.mouse.click(corner["x"] + 8, corner["y"] + 8)
+    page.wait_for_function("() => window.__dagCanvas.canvas.selected().length === 0")
+    settle(page)
     for group_id in ("inner", "outer"):
         tab(page, "New group")
         visible(page.get_by_label("Group id", exact=True)).fill(group_id)
