@@ -1,4 +1,4 @@
-"""Command line: `python -m designer validate|analyze|schema|rules ...` (for CI and scripts).
+"""Command line: `python -m designer validate|analyze|export|import|schema|rules ...` (for CI and scripts).
 
 Exit codes: 0 fine, 1 a design has error findings (validate), 2 input could not be read.
 """
@@ -71,7 +71,8 @@ def _validate(args: argparse.Namespace) -> int:
         for finding in shown:
             print(_finding_line(path, finding, lines))
         errors = sum(f.severity is Severity.ERROR for f in report.findings)
-        print(f"{path}: {'invalid' if errors else 'valid'} ({errors} errors, {len(report.findings) - errors} other findings)")
+        others = len(report.findings) - errors
+        print(f"{path}: {'invalid' if errors else 'valid'} ({errors} errors, {others} other findings)")
         if errors and worst == EXIT_OK:
             worst = EXIT_FINDINGS
     return worst
@@ -95,7 +96,8 @@ def _analyze(args: argparse.Namespace) -> int:
         ("depth", m.depth), ("width", m.width),
         ("critical path", " >> ".join(m.critical_path) or "-"),
         ("critical path length (s)", m.critical_path_length),
-        ("max fan-in", f"{m.max_fan_in} ({m.max_fan_in_task})"), ("max fan-out", f"{m.max_fan_out} ({m.max_fan_out_task})"),
+        ("max fan-in", f"{m.max_fan_in} ({m.max_fan_in_task})"),
+        ("max fan-out", f"{m.max_fan_out} ({m.max_fan_out_task})"),
         ("cyclomatic complexity", m.cyclomatic_complexity), ("group nesting", m.max_group_nesting),
         ("edges crossing groups", m.crossing_edges),
         ("complexity", f"{report.complexity.score:g} (grade {report.complexity.grade})"),
