@@ -1,5 +1,7 @@
 """The Python side of every panel and flow, driven by Streamlit's AppTest (no browser)."""
 
+import json
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -292,3 +294,51 @@ def test_opening_a_dag_factory_yaml_imports_it_and_reports_what_it_could_not_car
     text = golden.read_text().replace("bash_command:", "bash_command: $HOME", 1).replace("$HOME ", "$HOME", 1)
     _, notes = open_file(text.encode(), "with_env.yaml")
     assert any("environment variable" in n for n in notes)
+
+
+def canvas_data(at) -> dict:
+    """What the canvas component receives in this run (its `data`)."""
+    (element,) = at.get("bidi_component")
+    assert element.proto.component_name == "designer.canvas"
+    return json.loads(element.proto.json)
+
+
+def test_the_canvas_is_served_from_its_asset_dir_not_resent_inline(app):
+    (element,) = app.get("bidi_component")
+    assert (element.proto.js_source_path, element.proto.js_content) == ("canvas.js", "")
+    data = canvas_data(app)
+    assert len(data["tasks"]) == 7 and {g["id"] for g in data["groups"]} == {"data_processing", "quality"}
+
+
+def test_critical_path_toggle_and_cycles_are_highlighted_on_the_canvas(app):
+    assert canvas_data(app)["highlight"] == {"cycle": [], "critical": []}
+    app.toggle(key="show_critical").set_value(True)
+    run(app)
+    critical = canvas_data(app)["highlight"]["critical"]
+    assert critical[0] == "start" and critical[-1] == "report" and len(critical) >= 4
+    open_tab(app, "review_tab", "Analysis")
+    assert any("Critical path" in m.value and "start" in m.value for m in app.markdown)
+    app.selectbox(key="gallery").select("INVALID_cycle_through_group.yaml")
+    button(app, "Open sample").click()
+    run(app)
+    assert sorted(canvas_data(app)["highlight"]["cycle"]) == ["fetch", "report", "store"]
+
+
+def test_a_clicked_finding_selects_its_tasks_on_the_canvas(app):
+    app.selectbox(key="gallery").select("INVALID_cycle_through_group.yaml")
+    button(app, "Open sample").click()
+    run(app)
+    next(b for b in app.button if "DD005" in b.label).click()
+    run(app)
+    assert canvas_data(app)["selected"] == ["fetch", "report", "store"]
+
+
+def test_bundle_and_image_downloads_are_offered_only_for_exportable_designs(app):
+    open_tab(app, "review_tab", "Export")
+    labels = {b.label: b for b in app.get("download_button")}
+    assert {"Repo bundle (.zip)", "Image .svg", "Image .png", "Image .dot"} <= set(labels)
+    app.selectbox(key="gallery").select("INVALID_cycle_through_group.yaml")
+    button(app, "Open sample").click()
+    run(app)
+    assert "Repo bundle (.zip)" not in {b.label for b in app.get("download_button")}
+    assert button(app, "Repo bundle (.zip)").disabled

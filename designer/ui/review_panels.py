@@ -12,6 +12,7 @@ from designer.analysis.findings import format_location
 from designer.analysis.graph import build_task_graph
 from designer.analysis.simulate import simulate
 from designer.ui import state
+from designer.ui.canvas.payload import local_id_map, local_ids
 from exporters.graphviz_dot import to_dot
 
 SEVERITY_ICON = {Severity.ERROR: "🛑", Severity.WARNING: "⚠️", Severity.INFO: "ℹ️"}
@@ -34,21 +35,15 @@ def findings(report: Report) -> None:
     """Each finding is a button: clicking it selects (highlights) its tasks on the canvas and preview."""
     if not report.findings:
         st.success("No findings.")
+        return
+    id_map = local_id_map(state.design())  # subjects may be Airflow task_ids (group.task)
     for i, f in enumerate(report.findings):
         where = format_location(f.location)
         label = f"{SEVERITY_ICON[f.severity]} {f.code} {f.message}" + (f" ({where})" if where else "")
-        if st.button(label, key=f"finding:{i}:{f.code}", width="stretch",
-                     disabled=not f.subjects, help="Highlight on the canvas" if f.subjects else None):
-            state.select(_local_ids(f.subjects))
-
-
-def _local_ids(subjects: tuple[str, ...]) -> list[str]:
-    """Finding subjects may be Airflow task_ids (group.task); the canvas selects local ids."""
-    design = state.design()
-    known = {t.id for t in design.tasks} | {g.id for g in design.groups}
-    tg = build_task_graph(design)
-    by_node = {node: local for local, nodes in tg.task_nodes.items() for node in nodes}
-    return sorted({s if s in known else by_node.get(s, s) for s in subjects})
+        # A callback, so the selection is in place before the canvas is drawn in the next run.
+        st.button(label, key=f"finding:{i}:{f.code}", width="stretch", disabled=not f.subjects,
+                  help="Highlight on the canvas" if f.subjects else None,
+                  on_click=state.select, args=(sorted(local_ids(state.design(), f.subjects, id_map)),))
 
 
 def analysis_details(report: Report) -> None:

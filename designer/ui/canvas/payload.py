@@ -109,20 +109,32 @@ def canvas_payload(
     }
 
 
-def local_ids(design: Design, airflow_ids: Iterable[str]) -> list[str]:
-    """Local task ids for Airflow task_ids (e.g. `report.cycles` or `metrics.critical_path`).
+def local_id_map(design: Design) -> dict[str, str]:
+    """{Airflow task_id or local id: local task or group id}, for turning analysis output into canvas ids.
 
     Group prefixes and static fan-out copies (`<id>_<i>`) map back to the task that made them;
-    unknown ids are dropped; order is kept, duplicates removed.
-    """
+    Airflow task_ids win over local ids, which callers may pass as they are; qualified group ids map
+    to the group's local id."""
     ns = Namespace(design)
     back: dict[str, str] = {}
-    for task in design.tasks:  # Airflow task_ids win ...
+    for task in design.tasks:
         for qualified in ns.task_qualified_ids(task):
             back.setdefault(qualified, task.id)
-    for task in design.tasks:  # ... over local ids, which callers may pass as they are
-        for local in (task.id, *fan_out_ids(task)):
+    for group in design.groups:
+        if group.id in ns.groups:
+            back.setdefault(ns.qualify_group(group.id), group.id)
+    for item in (*design.tasks, *design.groups):
+        back.setdefault(item.id, item.id)
+    for task in design.tasks:
+        for local in fan_out_ids(task):
             back.setdefault(local, task.id)
+    return back
+
+
+def local_ids(design: Design, airflow_ids: Iterable[str], id_map: Mapping[str, str] | None = None) -> list[str]:
+    """Local ids for Airflow task_ids (e.g. `report.cycles` or `metrics.critical_path`), in their order,
+    without duplicates; unknown ids are dropped. Pass `id_map` (from `local_id_map`) when converting many lists."""
+    back = local_id_map(design) if id_map is None else id_map
     seen: dict[str, None] = {}
     for value in airflow_ids:
         if value in back:
