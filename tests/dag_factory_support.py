@@ -1,9 +1,7 @@
 """Helpers for the dag-factory, bundle and CLI-export tests: loading a DAG folder with Airflow, random designs.
 
-`load_folder` wraps tests.support.airflow.load_dag_folder with two environment settings the plain helper
-lacks: PYTHONSAFEPATH=1, so that tests/support/airflow.py (next to the structure script) does not shadow
-the `airflow` package, and PYTHONPATH=<folder>, because Airflow 3's plain DagBag does not put the DAG
-folder on sys.path (the DAG processor's bundle DagBag does), so `sample_callables` would not import.
+`load_folder` is tests.support.airflow_runner.load_dag_folder: the structure script puts the DAG folder on
+sys.path the way Airflow does, so `sample_callables` next to the DAGs imports.
 """
 
 from __future__ import annotations
@@ -11,8 +9,6 @@ from __future__ import annotations
 import random
 import shutil
 from pathlib import Path
-
-import pytest
 
 from designer.model import (
     AssetSchedule,
@@ -30,13 +26,11 @@ from designer.model import (
 )
 from exporters import export
 from tests.conftest import SAMPLES
-from tests.support.airflow import load_dag_folder
+from tests.support.airflow_runner import load_dag_folder
 
 
-def load_folder(folder: Path, home: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
+def load_folder(folder: Path, home: Path) -> dict:
     """DagBag of `folder` as load_dag_folder returns it (import_errors, dags)."""
-    monkeypatch.setenv("PYTHONSAFEPATH", "1")
-    monkeypatch.setenv("PYTHONPATH", str(folder))
     return load_dag_folder(folder, home)
 
 

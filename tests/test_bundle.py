@@ -78,11 +78,11 @@ def test_a_design_with_errors_is_not_bundled():
         build_bundle(load_design(SAMPLES / "INVALID_cycle_through_group.yaml"))
 
 
-def test_extracted_bundle_loads_in_airflow_from_both_dag_folders(tmp_path, monkeypatch):
+def test_extracted_bundle_loads_in_airflow_from_both_dag_folders(tmp_path):
     with zipfile.ZipFile(io.BytesIO(build_bundle(DESIGN))) as archive:
         archive.extractall(tmp_path)
     for folder in (tmp_path / STEM / "dags", tmp_path / STEM / "dag_factory" / "dags"):
         copy_callables(folder)
-        bag = load_folder(folder, tmp_path / f"home_{folder.parent.name}", monkeypatch)
+        bag = load_folder(folder, tmp_path / f"home_{folder.parent.name}")
         assert bag["import_errors"] == {}, folder
         assert list(bag["dags"]) == [DESIGN.dag.dag_id]

@@ -32,7 +32,7 @@ from exporters import ExportError, export
 from exporters.dag_factory_deps import _Names, _place, plan_dependencies, simulate
 from tests.conftest import ROOT, sample_paths
 from tests.dag_factory_support import copy_callables, extra_designs, load_folder, random_design, write_export
-from tests.support.airflow import VENV_PYTHON, airflow_env
+from tests.support.airflow_runner import VENV_PYTHON, airflow_env
 
 SAMPLES = {p.stem: load_design(p) for p in sample_paths(valid_only=True)} | extra_designs()
 SETTINGS = ("tasks", "groups", "timetable", "catchup", "start_date", "tags", "max_active_runs", "max_active_tasks",
@@ -54,8 +54,7 @@ def _load_samples(tmp_path_factory, target: str) -> dict:
     copy_callables(folder)
     for design in SAMPLES.values():
         write_export(design, target, folder)
-    with pytest.MonkeyPatch.context() as mp:
-        return load_folder(folder, tmp_path_factory.mktemp("home"), mp)
+    return load_folder(folder, tmp_path_factory.mktemp("home"))
 
 
 @pytest.fixture(scope="module")
@@ -319,7 +318,7 @@ def test_planned_dependencies_reproduce_the_designer_graph_for_random_designs():
             assert simulate(tg, plan_dependencies(tg)) == set(tg.graph.edges), design.dag.dag_id
 
 
-def test_random_designs_load_as_designed_and_the_simulation_predicts_dag_factory(tmp_path, monkeypatch):
+def test_random_designs_load_as_designed_and_the_simulation_predicts_dag_factory(tmp_path):
     """Real dag-factory checks both the exporter and the simulation it relies on: the naive plans (which
     dag-factory resolves differently from the designer for some designs) must come out as simulated."""
     folder = tmp_path / "dags"
@@ -342,7 +341,7 @@ def test_random_designs_load_as_designed_and_the_simulation_predicts_dag_factory
         (folder / f"{dag_id}.py").write_text(df.LOADER)
         predicted[dag_id] = sorted(edges)
     assert diverging >= 5  # the check below would prove little without cases where the two resolutions differ
-    bag = load_folder(folder, tmp_path / "home", monkeypatch)
+    bag = load_folder(folder, tmp_path / "home")
     assert bag["import_errors"] == {}
     for dag_id, structure in expected.items():
         got = bag["dags"][dag_id]

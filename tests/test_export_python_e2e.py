@@ -12,7 +12,7 @@ import pytest
 from designer.analysis.structure import expected_structure
 from designer.storage import load_design
 from tests.conftest import sample_paths
-from tests.support.airflow import airflow_cli, migrate
+from tests.support.airflow_runner import airflow_cli, migrate
 from tests.support.python_export import write_exports
 
 pytestmark = pytest.mark.slow

@@ -14,7 +14,7 @@ from designer.storage import load_design
 from exporters import export
 from exporters.tests_module import render_tests
 from tests.conftest import SAMPLES, sample_paths
-from tests.support.airflow import VENV_PYTHON, airflow_env
+from tests.support.airflow_runner import VENV_PYTHON, airflow_env
 from tests.support.python_export import ruff_problems, write_exports
 
 

@@ -1,21 +1,46 @@
 """Load a DAG folder with Airflow's own DagBag and print what it built, as JSON.
 
-Run in a subprocess (Airflow keeps global state): `python airflow_structure.py DAGS_FOLDER`.
-Output: {"import_errors": {path: text}, "dags": {dag_id: {"tasks": ..., "groups": ..., "schedule": ...}}},
-with the same task/group shape as designer.analysis.structure.expected_structure. Works on Airflow 2 and 3.
+Run in a subprocess (Airflow keeps global state): `python airflow_structure.py DAGS_FOLDER`, with the
+DAG folder as the working directory. Output: {"import_errors": {path: text}, "dags": {dag_id: {"tasks":
+..., "groups": ..., "timetable": ...}}}, with the same task/group shape as
+designer.analysis.structure.expected_structure. Works on Airflow 2 and 3.
+
+The DAG folder is importable the way Airflow makes it: Airflow 2 appends `core.dags_folder` to sys.path
+when `airflow` is imported (settings.prepare_syspath_for_dags_folder), Airflow 3's DAG processor parses
+with a BundleDagBag, which appends the bundle folder. This script's own folder is not on sys.path in
+a real Airflow, so it is taken off before anything is imported.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
+
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if not p or Path(p).resolve() != _HERE]
 
 
 def _value(rule) -> str:
     return getattr(rule, "value", rule)
 
 
-def describe(dag) -> dict:
+def airflow_major() -> int:
+    import airflow
+
+    return int(airflow.__version__.split(".")[0])
+
+
+def mapped_operator_class() -> type:
+    """The class of mapped tasks: Airflow 2.x MappedOperator has no `is_mapped`, so test the class."""
+    if airflow_major() >= 3:
+        from airflow.sdk.definitions.mappedoperator import MappedOperator
+    else:
+        from airflow.models.mappedoperator import MappedOperator
+    return MappedOperator
+
+
+def describe(dag, mapped_class: type) -> dict:
     tasks = {}
     for t in dag.tasks:
         group = t.task_group.group_id if t.task_group is not None else None
@@ -24,7 +49,7 @@ def describe(dag) -> dict:
             "group": group,
             "operator": t.task_type,
             "trigger_rule": _value(t.trigger_rule),
-            "mapped": bool(getattr(t, "is_mapped", False)),
+            "mapped": isinstance(t, mapped_class),
         }
     groups = {}
     for gid, group in dag.task_group_dict.items():
@@ -44,18 +69,28 @@ def describe(dag) -> dict:
     }
 
 
+def dag_bag(folder: str):
+    """DagBag of `folder` with the DAG folder on sys.path, built the way each Airflow version parses."""
+    path = str(Path(folder).resolve())
+    if airflow_major() >= 3:
+        # No include_examples on 3.x (AIRFLOW__CORE__LOAD_EXAMPLES=False does it); the bundle bag
+        # appends the folder to sys.path as the DAG processor does.
+        from airflow.dag_processing.dagbag import BundleDagBag
+
+        return BundleDagBag(path, safe_mode=True, bundle_path=Path(path), bundle_name="dags-folder")
+    from airflow.models import DagBag
+
+    if path not in sys.path:  # what settings.prepare_syspath_for_dags_folder does for core.dags_folder
+        sys.path.append(path)
+    return DagBag(path, safe_mode=True, include_examples=False)
+
+
 def main(folder: str) -> None:
-    try:
-        from airflow.models import DagBag
-    except ImportError:  # pragma: no cover
-        raise
-    try:
-        bag = DagBag(folder, safe_mode=True, include_examples=False)  # Airflow 2
-    except TypeError:
-        bag = DagBag(folder, safe_mode=True)  # Airflow 3: include_examples is gone
+    bag = dag_bag(folder)
+    mapped_class = mapped_operator_class()
     out = {
         "import_errors": {str(k): str(v) for k, v in bag.import_errors.items()},
-        "dags": {dag_id: describe(dag) for dag_id, dag in bag.dags.items()},
+        "dags": {dag_id: describe(dag, mapped_class) for dag_id, dag in bag.dags.items()},
     }
     sys.stdout.write("\n@@STRUCTURE@@" + json.dumps(out, default=str) + "\n")
 

@@ -3,17 +3,15 @@ Airflow, lint it once with ruff, and compare what Airflow built with the design'
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from collections.abc import Iterable
-from contextlib import contextmanager
 from pathlib import Path
 
 from designer.analysis.structure import expected_structure
 from designer.model import Design
 from exporters import export
-from tests.support.airflow import ROOT, VENV_PYTHON, load_dag_folder
+from tests.support.airflow_runner import ROOT, VENV_PYTHON, load_dag_folder
 
 RUFF = ROOT / ".venv" / "bin" / "ruff"
 CALLABLES = ROOT / "sample_configs" / "sample_callables.py"
@@ -36,30 +34,13 @@ def write_exports(designs: Iterable[Design], root: Path, targets: Iterable[str])
     return written
 
 
-@contextmanager
-def _dag_folder_on_path(folder: Path):
-    # The DagBag harness runs `python tests/support/airflow_structure.py`, which would put
-    # tests/support (holding airflow.py) first on sys.path and shadow Airflow; safe-path mode avoids
-    # that. PYTHONPATH stands in for Airflow's own DAG-folder-on-sys.path.
-    saved = {k: os.environ.get(k) for k in ("PYTHONSAFEPATH", "PYTHONPATH")}
-    os.environ.update(PYTHONSAFEPATH="1", PYTHONPATH=str(folder))
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 def load(folder: Path, home: Path, python: Path = VENV_PYTHON) -> dict:
-    """DagBag of `folder` in one subprocess (see tests/support/airflow.py)."""
-    with _dag_folder_on_path(folder):
-        return load_dag_folder(folder, home, python=python)
+    """DagBag of `folder` in one subprocess (see tests/support/airflow_runner.py); the structure script
+    puts the DAG folder on sys.path as Airflow does, so modules next to the DAGs import."""
+    return load_dag_folder(folder, home, python=python)
 
 
-def structure_problems(design: Design, loaded: dict, ignore: Iterable[str] = ()) -> list[str]:
+def structure_problems(design: Design, loaded: dict) -> list[str]:
     """Differences between what Airflow loaded and expected_structure(design), one line each."""
     dag_id = design.dag.dag_id
     if dag_id not in loaded["dags"]:
@@ -69,9 +50,6 @@ def structure_problems(design: Design, loaded: dict, ignore: Iterable[str] = ())
     for key in STRUCTURE_KEYS:
         for item in sorted(set(got[key]) | set(want[key])):
             g, w = got[key].get(item), want[key].get(item)
-            if isinstance(g, dict) and isinstance(w, dict):
-                g = {k: v for k, v in g.items() if k not in ignore}
-                w = {k: v for k, v in w.items() if k not in ignore}
             if g != w:
                 problems.append(f"{dag_id}: {key} {item!r}: Airflow has {g!r}, design says {w!r}")
     return problems
