@@ -22,7 +22,9 @@ from designer.model import SCHEMA_VERSION, Design
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 64
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# The YAML loader every read uses (libyaml's when available). Importers that need extra constructors
+# (markers for tags, say) subclass it and pass the subclass to read_yaml.
+SafeLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -72,37 +74,55 @@ def load_design_with_lines(path: str | Path) -> tuple[Design, LineIndex]:
     try:
         size = Path(path).stat().st_size
         if size > MAX_FILE_BYTES:
-            raise DesignError(source, [Problem(_too_big(size))])
+            raise DesignError(source, [Problem(_too_big(size, "design files"))])
         data = Path(path).read_bytes()
     except OSError as exc:
         raise DesignError(source, [Problem(f"cannot read the file: {exc.strerror or exc}")]) from None
     return parse_design(data, source)
 
 
-def read_yaml(data: bytes | str, source: str = "<text>") -> tuple[Any, LineIndex]:
-    """Safely read YAML (or JSON) text: size cap, UTF-8 only, no aliases, bounded nesting, no duplicate
-    keys, plain data only. Raises DesignError naming `source` and the line."""
+def decode_text(data: bytes | str, source: str = "<text>", what: str = "design files") -> str:
+    """`data` as text, checked the way every read checks it: at most MAX_FILE_BYTES, UTF-8 only, a
+    leading BOM dropped. Raises DesignError naming `source` (and the line of a bad byte); `what` names
+    the kind of file in the size message."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
     if len(raw) > MAX_FILE_BYTES:
-        raise DesignError(source, [Problem(_too_big(len(raw)))])
+        raise DesignError(source, [Problem(_too_big(len(raw), what))])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise DesignError(source, [Problem(f"is not UTF-8 text (byte {exc.start})", (), line)]) from None
-    return _read_yaml(text.removeprefix("\ufeff"), source)
+    return text.removeprefix("\ufeff")
+
+
+def read_yaml(data: bytes | str, source: str = "<text>", *, loader: type | None = None,
+              what: str = "design files") -> tuple[Any, LineIndex]:
+    """Safely read YAML (or JSON) text: size cap, UTF-8 only, no aliases, bounded nesting, no duplicate
+    keys. Raises DesignError naming `source` and the line.
+
+    The document is built with SafeLoader (plain data only), or with `loader`, a subclass of SafeLoader
+    that adds constructors (e.g. markers for tags); the checks above run before it builds anything,
+    whichever loader builds.
+    """
+    if loader is None:
+        loader = SafeLoader
+    elif not (isinstance(loader, type) and issubclass(loader, SafeLoader)):
+        raise TypeError(f"loader must be a subclass of designer.storage.SafeLoader, not {loader!r}")
+    return _read_yaml(decode_text(data, source, what), source, loader)
 
 
 def parse_design(data: bytes | str, source: str = "<design>") -> tuple[Design, LineIndex]:
     """Parse and validate design text (YAML, of which JSON is a subset)."""
     document, index = read_yaml(data, source)
     if not isinstance(document, dict):
-        raise DesignError(source, [Problem(f"must be a mapping with dag, tasks, groups and edges, not {_kind(document)}",
-                                           (), 1)])
+        raise DesignError(source, [Problem(
+            f"must be a mapping with dag, tasks, groups and edges, not {_kind(document)}", (), 1)])
     version = document.get("schema_version", SCHEMA_VERSION)
     if version != SCHEMA_VERSION:
-        raise DesignError(source, [Problem(f"schema_version {version!r} is not supported (this designer reads "
-                                           f"{SCHEMA_VERSION})", ("schema_version",), index.line_of(("schema_version",)))])
+        raise DesignError(source, [Problem(
+            f"schema_version {version!r} is not supported (this designer reads {SCHEMA_VERSION})",
+            ("schema_version",), index.line_of(("schema_version",)))])
     try:
         return Design.model_validate(document), index
     except ValidationError as exc:
@@ -113,10 +133,10 @@ def parse_design(data: bytes | str, source: str = "<design>") -> tuple[Design, L
         raise DesignError(source, problems) from None
 
 
-def _read_yaml(text: str, source: str) -> tuple[Any, LineIndex]:
+def _read_yaml(text: str, source: str, loader_class: type) -> tuple[Any, LineIndex]:
     try:
         _check_events(text, source)
-        loader = _Loader(text)
+        loader = loader_class(text)
         try:
             node = loader.get_single_node()
             index = LineIndex()
@@ -137,9 +157,9 @@ def _read_yaml(text: str, source: str) -> tuple[Any, LineIndex]:
 def _check_events(text: str, source: str) -> None:
     """Refuse aliases and excessive nesting before anything is built from the text."""
     depth = 0
-    for event in yaml.parse(text, Loader=_Loader):
+    for event in yaml.parse(text, Loader=SafeLoader):
         if isinstance(event, yaml.AliasEvent):
-            raise DesignError(source, [Problem("YAML aliases (*name) are not allowed in design files",
+            raise DesignError(source, [Problem("YAML aliases (*name) are not allowed",
                                                (), event.start_mark.line + 1)])
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
@@ -168,8 +188,8 @@ def _index(node: yaml.Node, path: KeyPath, index: LineIndex, source: str) -> Non
             _index(item, (*path, i), index, source)
 
 
-def _too_big(size: int) -> str:
-    return f"is {size / 1e6:.1f} MB; design files are limited to {MAX_FILE_BYTES / 1e6:.0f} MB"
+def _too_big(size: int, what: str) -> str:
+    return f"is {size / 1e6:.1f} MB; {what} are limited to {MAX_FILE_BYTES / 1e6:.0f} MB"
 
 
 def _kind(value: Any) -> str:

@@ -1,5 +1,6 @@
 """The design file format: round trips, the JSON Schema, and safe loading of hostile files."""
 
+import ast
 import json
 import time
 
@@ -8,7 +9,16 @@ import pytest
 import yaml
 
 from designer.storage import (
-    MAX_DEPTH, DesignError, design_to_data, dump_design, json_schema, load_design, load_design_with_lines, parse_design,
+    MAX_DEPTH,
+    DesignError,
+    SafeLoader,
+    design_to_data,
+    dump_design,
+    json_schema,
+    load_design,
+    load_design_with_lines,
+    parse_design,
+    read_yaml,
 )
 from tests.conftest import ROOT, sample_paths
 
@@ -125,3 +135,53 @@ def test_json_files_load_and_index_lines(tmp_path):
 def test_bom_is_ignored_and_unquoted_dates_become_datetimes():
     design, _ = parse_design("\ufeffdag: {dag_id: x, start_date: 2024-03-01}\n".encode())
     assert design.dag.start_date.isoformat() == "2024-03-01T00:00:00"
+
+
+class _Marker:
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
+
+
+class _MarkingLoader(SafeLoader):
+    """A loader with an extra constructor, the way the dag-factory importer extends the safe loader."""
+
+
+_MarkingLoader.add_multi_constructor("", lambda _loader, _suffix, node: _Marker(node.tag))
+
+
+def test_a_custom_loader_builds_with_its_constructors():
+    document, index = read_yaml("x: !!python/name:os.system\ny: 1\n", "f.yaml", loader=_MarkingLoader)
+    assert isinstance(document["x"], _Marker) and document["x"].tag == "tag:yaml.org,2002:python/name:os.system"
+    assert document["y"] == 1 and index.line_of(("y",)) == 2
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("a: &x [1]\nb: *x\n", "aliases"),
+    ("a: 1\nb: 2\na: 3\n", "key 'a' appears twice"),
+    ("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1), f"more than {MAX_DEPTH} levels"),
+    ("a: 1\n" + "#" * 6_000_000, "files are limited to 5 MB"),
+    (b"a: \xff\n", "not UTF-8"),
+])
+def test_a_custom_loader_keeps_every_safeguard(text, expected):
+    with pytest.raises(DesignError, match=expected):
+        read_yaml(text, "f.yaml", loader=_MarkingLoader)
+
+
+@pytest.mark.parametrize("loader", [yaml.UnsafeLoader, yaml.FullLoader, yaml.Loader, "CSafeLoader", None.__class__])
+def test_read_yaml_refuses_a_loader_that_is_not_the_safe_one(loader):
+    with pytest.raises(TypeError, match="SafeLoader"):
+        read_yaml("a: 1\n", "f.yaml", loader=loader)
+
+
+def test_importers_use_only_the_public_storage_api():
+    # Private helpers of designer.storage may change without notice; the importer's safeguards come
+    # through read_yaml / decode_text / SafeLoader.
+    for path in sorted((ROOT / "designer" / "importers").glob("*.py")):
+        tree = ast.parse(path.read_text())
+        private = [f"{path.name}:{n.lineno}: storage.{n.attr}" for n in ast.walk(tree)
+                   if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "storage"
+                   and n.attr.startswith("_")]
+        private += [f"{path.name}:{n.lineno}: {a.name}" for n in ast.walk(tree)
+                    if isinstance(n, ast.ImportFrom) and n.module == "designer.storage"
+                    for a in n.names if a.name.startswith("_")]
+        assert not private, private

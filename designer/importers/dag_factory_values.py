@@ -12,14 +12,13 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import TypeAdapter, ValidationError
 
 from designer import storage
 from designer.analysis.findings import KeyPath
 from designer.model import AssetSchedule, IntervalSchedule, Param, TaskArgs
 from designer.operators import catalog
-from designer.storage import DesignError, LineIndex, Problem
+from designer.storage import LineIndex
 
 Note = Callable[[KeyPath, str], None]
 DROP = object()  # a value that could not be imported (already noted)
@@ -41,43 +40,19 @@ class Tagged:
         self.tag = tag
 
 
-class _Loader(storage._Loader):  # noqa: SLF001  (the designer's safe loader, plus markers for tags)
-    pass
+class _Loader(storage.SafeLoader):
+    """The designer's safe loader, plus markers for explicit tags."""
 
 
 _Loader.add_multi_constructor("", lambda _loader, _suffix, node: Tagged(node.tag))
 
 
 def read_yaml(data: str | bytes, source: str) -> tuple[Any, LineIndex, str]:
-    """(document, line index, text) of a dag-factory file, read as safely as design files are."""
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    if len(raw) > storage.MAX_FILE_BYTES:
-        raise DesignError(source, [Problem(f"is {len(raw) / 1e6:.1f} MB; files are limited to "
-                                           f"{storage.MAX_FILE_BYTES / 1e6:.0f} MB")])
-    try:
-        text = raw.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise DesignError(source, [Problem(f"is not UTF-8 text (byte {exc.start})", (), line)]) from None
-    try:
-        storage._check_events(text, source)  # noqa: SLF001  aliases and nesting depth, before building anything
-        loader = _Loader(text)
-        try:
-            node = loader.get_single_node()
-            index = LineIndex()
-            if node is None:
-                return None, index, text
-            storage._index(node, (), index, source)  # noqa: SLF001  duplicate keys are errors
-            return loader.construct_document(node), index, text
-        finally:
-            loader.dispose()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        message = " ".join(str(p) for p in (exc.context, exc.problem) if p)
-        raise DesignError(source, [Problem(f"is not valid YAML: {message}", (), mark.line + 1 if mark else None)]) \
-            from None
-    except yaml.YAMLError as exc:
-        raise DesignError(source, [Problem(f"is not valid YAML: {exc}")]) from None
+    """(document, line index, text) of a dag-factory file, read with the design files' safeguards
+    (size cap, UTF-8, no aliases, bounded nesting, duplicate keys refused); tags become Tagged markers."""
+    text = storage.decode_text(data, source, what="files")
+    document, index = storage.read_yaml(text, source, loader=_Loader, what="files")
+    return document, index, text
 
 
 _ENV_REFERENCE = re.compile(r"\$(\w+|\{[^}]*\})")  # what os.path.expandvars replaces
