@@ -27,6 +27,7 @@ from designer.analysis.graph import TaskGraph, build_task_graph
 from designer.ids import fan_out_ids
 from designer.model import AssetSchedule, Design, IntervalSchedule, Task, TaskArgs, TriggerRule
 from designer.operators import as_timedelta, operator_spec
+from designer.validity import fanned_out_sources
 from exporters import ExportError, ExportFiles, register
 from exporters.checks import require_exportable
 from exporters.dag_factory_deps import DepPlan, plan_dependencies, simulate
@@ -103,13 +104,12 @@ def _refuse_inexpressible(design: Design) -> None:
                     raise ExportError(f"task {task.id!r}: dag-factory treats argument {name!r} specially, so a custom "
                                       "operator cannot receive it through dag-factory; use the Python export")
         for arg, source in (task.mapping.expand.items() if task.mapping else ()):
-            if isinstance(source, list):
-                if ".output" in source or "XcomArg" in source:
-                    raise ExportError(f"task {task.id!r}: dag-factory reads the list item '.output' or 'XcomArg' "
-                                      f"in expand {arg!r} as a task reference; use the Python export")
-            elif source.task in tasks and tasks[source.task].fan_out is not None:
-                raise ExportError(f"task {task.id!r} maps {arg!r} over {source.task!r}, which is fanned out into "
-                                  "several tasks with no single output; map over one task instead")
+            if isinstance(source, list) and (".output" in source or "XcomArg" in source):
+                raise ExportError(f"task {task.id!r}: dag-factory reads the list item '.output' or 'XcomArg' "
+                                  f"in expand {arg!r} as a task reference; use the Python export")
+        for arg, source in fanned_out_sources(task, tasks):  # lint: DD016
+            raise ExportError(f"task {task.id!r} maps {arg!r} over {source!r}, which is fanned out into "
+                              "several tasks with no single output; map over one task instead")
 
 
 # --- the DAG document ---------------------------------------------------------------------------

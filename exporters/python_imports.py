@@ -8,12 +8,12 @@ the callables and custom operators a design names by dotted path (checked to be 
 from __future__ import annotations
 
 import ast
-import keyword
 import re
 import sys
 
 from designer.model import Design
 from designer.operators import catalog, operator_spec
+from designer.validity import dotted_path_problem
 from exporters import ExportError
 from exporters.pycode import INDENT, LINE_LENGTH, width
 
@@ -35,17 +35,6 @@ _FORBIDDEN_NAMES = frozenset({"__import__", "eval", "exec", "compile", "open", "
                               "locals", "vars", "breakpoint", "input"})
 
 
-def dotted_problem(path: str) -> str | None:
-    """Why `path` cannot be imported as `from a.b import c`, or None."""
-    parts = path.split(".")
-    if len(parts) < 2:
-        return "needs a module and a name, like pkg.module.function"
-    for part in parts:
-        if not (part.isascii() and part.isidentifier()) or keyword.iskeyword(part):
-            return f"has {part!r}, which is not a Python name"
-    return None
-
-
 class Imports:
     """The names a generated module binds by importing, allocated without clashes."""
 
@@ -65,7 +54,7 @@ class Imports:
 
     def bind(self, path: str, suffix: str) -> str:
         """Import `path` (`pkg.mod.name`) and return its binding: `name`, or `name<suffix>` on a clash."""
-        if problem := dotted_problem(path):
+        if problem := dotted_path_problem(path):  # the lint rules report it first (DD015, DD022)
             raise ExportError(f"cannot import {path!r}: it {problem}")
         module, _, name = path.rpartition(".")
         if (module, name) in self.froms:

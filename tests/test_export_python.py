@@ -196,15 +196,30 @@ def test_mapping_over_a_fanned_out_task_is_refused():
 @pytest.mark.parametrize(("args", "message"), [
     ({"when": dt.date(2024, 1, 1)}, r"argument 'when': date values cannot be exported"),
     ({"ratio": float("nan")}, r"argument 'ratio': nan is not a finite number"),
-    ({"a-b": 1}, r"argument name 'a-b' cannot be written as a keyword argument"),
-    ({"task_id": "x"}, r"argument name 'task_id' cannot be written"),
-    ({"class": "x"}, r"argument name 'class' cannot be written"),
+    ({"a-b": 1}, r"DD025 .*argument name 'a-b' is not a Python name"),
+    ({"task_id": "x"}, r"DD025 .*argument name 'task_id' is set by the generated code"),
+    ({"class": "x"}, r"DD025 .*argument name 'class' is a Python keyword"),
     ({"retries": 2}, r"argument\(s\) retries given twice"),
 ])
 def test_values_that_are_not_plain_data_are_refused(args, message):
     design = make("a>>b", task_fields={"a": {"operator": "my_company.operators.Load", "args": args,
                                              "overrides": TaskArgs(retries=1)}})
     with pytest.raises(ExportError, match=message):
+        render_python(design)
+
+
+def test_non_ascii_asset_uris_are_refused_for_airflow2_only():
+    design = make("a>>b", dag_fields={"schedule": AssetSchedule(assets=["s3://b/café"])})
+    assert 'Asset("s3://b/café")' in render_python(design)
+    with pytest.raises(ExportError, match="non-ASCII"):
+        render_python(design, "airflow2")
+
+
+@pytest.mark.parametrize("name", ["a-b", "task_id", "class"])
+def test_argument_names_are_refused_by_the_exporter_itself_when_the_rule_is_off(name):
+    design = make("a>>b", lint={"disabled": ["DD025"]}, task_fields={"a": {
+        "operator": "my_company.operators.Load", "args": {name: 1}, "overrides": TaskArgs(retries=1)}})
+    with pytest.raises(ExportError, match=f"argument name '{name}' cannot be written as a keyword argument"):
         render_python(design)
 
 

@@ -231,7 +231,11 @@ def test_invalid_ids_are_refused_with_a_clear_error(bad, as_group):
     assert repr(bad) in str(info.value)
 
 
-TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]) | st.sampled_from("\n'\"\\{} 中🙂\u0301"),
+# Control characters other than tabs and line breaks are refused before export (DD024), and one-line
+# fields (tags, param names, colours, labels) take no tabs or line breaks either.
+TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"])
+               | st.sampled_from("\n\t\r'\"\\{} 中🙂\u0301"), max_size=120)
+LINE = st.text(st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]) | st.sampled_from("'\"\\{} 中🙂\u0301"),
                max_size=120)
 JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | TEXT,
                     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(TEXT, inner, max_size=4), max_leaves=12)
@@ -241,19 +245,20 @@ JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_
 def texty_designs(draw) -> Design:
     """One design shape with random text (any length, quotes, newlines, wide characters) everywhere."""
     text = [draw(TEXT) for _ in range(8)]
+    line = [draw(LINE) for _ in range(6)]
     gid = "g" * draw(st.sampled_from([1, 40, 190]))
     return Design(
-        dag=DagSettings(dag_id="tbd", description=text[0], doc_md=text[1] or None, tags=[text[2][:100] or "t"],
-                        params={text[3]: Param(default=text[4], description=text[5]),
+        dag=DagSettings(dag_id="tbd", description=text[0], doc_md=text[1] or None, tags=[line[0][:100] or "t"],
+                        params={line[1]: Param(default=text[4], description=text[5]),
                                 "data": Param(default=draw(JSON))},
                         default_args=TaskArgs(retries=1)),
-        groups=(Group(id=gid, tooltip=text[6], ui_color=text[7]),),
+        groups=(Group(id=gid, tooltip=text[6], ui_color=line[2]),),
         tasks=(Task(id="t" * draw(st.sampled_from([1, 30, 240 - len(gid)])), group=gid, operator="bash",
                     args={"bash_command": text[0], "env": {text[1]: text[2]}}, doc_md=text[3] or None),
                Task(id="f", operator="bash", fan_out=StaticFanOut(values=text[4:7], arg="bash_command")),
                Task(id="m", operator="bash", mapping=DynamicMapping(expand={"bash_command": text[5:8]}))),
-        edges=(Edge(upstream=gid, downstream="f", label=text[7]), Edge(upstream="f", downstream="m", label=text[6]),
-               Edge(upstream=gid, downstream="m", label=text[5])),
+        edges=(Edge(upstream=gid, downstream="f", label=line[3]), Edge(upstream="f", downstream="m", label=line[4]),
+               Edge(upstream=gid, downstream="m", label=line[5])),
     )
 
 

@@ -12,8 +12,18 @@ from pydantic import ValidationError
 from designer.analysis import RULES, Severity, analyze
 from designer.analysis.report import GRADES
 from designer.model import (
-    AssetSchedule, DynamicMapping, Edge, Group, Param, StaticFanOut, TaskArgs, TriggerRule, UpstreamOutput,
+    AssetSchedule,
+    DynamicMapping,
+    Edge,
+    Group,
+    Param,
+    StaticFanOut,
+    TaskArgs,
+    TriggerRule,
+    UpstreamOutput,
 )
+from exporters import ExportError, export
+from exporters.checks import require_exportable
 from tests.shapes import CYCLE_THROUGH_GROUP, make
 
 
@@ -28,6 +38,7 @@ def with_edges(design, *edges):
 BASH = {"operator": "bash", "args": {"bash_command": "echo hi"}}
 SENSOR_OK = {"operator": "file_sensor", "args": {"filepath": "/x", "timeout": 600, "mode": "reschedule"}}
 BRANCH = {"operator": "branch_python", "args": {"python_callable": "pkg.mod.choose"}}
+CUSTOM = "my_company.operators.LoadOperator"
 
 CASES = {
     "DD001": (make("a>>b", tasks=["load data"]), make("a>>b", tasks=["load_data"]), "load data"),
@@ -37,7 +48,8 @@ CASES = {
     "DD004": (make("a>>a"), make("a>>b"), "a"),
     "DD005": (CYCLE_THROUGH_GROUP, make("fetch>>store, store>>report", groups={"g": None},
                                         members={"fetch": "g", "store": "g"}), "report"),
-    "DD006": (with_groups(make("", tasks=["a"], members={"a": "x"}), Group(id="x", parent="y"), Group(id="y", parent="x")),
+    "DD006": (with_groups(make("", tasks=["a"], members={"a": "x"}), Group(id="x", parent="y"),
+                          Group(id="y", parent="x")),
               with_groups(make("", tasks=["a"], members={"a": "x"}), Group(id="x", parent="y"), Group(id="y")), "x"),
     "DD007": (make("a>>b", groups={"empty": None}), make("a>>b", groups={"g": None}, members={"a": "g"}), "empty"),
     "DD008": (make("", tasks=["a", "b", "c"], groups={"g": None}, members=dict.fromkeys("abc", "g"),
@@ -55,9 +67,10 @@ CASES = {
     "DD014": None,  # the grade is always reported: see test_complexity_grade
     "DD015": (make("", tasks=["b"], task_fields={"b": {"operator": "bash", "args": {"bash_commnd": "x"}}}),
               make("", tasks=["b"], task_fields={"b": BASH}), "b"),
-    "DD016": (make("", tasks=["m"], task_fields={"m": {**BASH, "mapping": DynamicMapping(expand={"bash_command": ["a"]})}}),
-              make("", tasks=["m"], task_fields={"m": {"operator": "bash",
-                                                       "mapping": DynamicMapping(expand={"bash_command": ["a"]})}}), "m"),
+    "DD016": (make("", tasks=["m"], task_fields={"m": {**BASH, "mapping": DynamicMapping(
+                  expand={"bash_command": ["a"]})}}),
+              make("", tasks=["m"], task_fields={"m": {"operator": "bash", "mapping": DynamicMapping(
+                  expand={"bash_command": ["a"]})}}), "m"),
     "DD017": (make("", tasks=["m"], task_fields={"m": {"operator": "bash", "mapping": DynamicMapping(
                    expand={"bash_command": ["echo"] * 3})}}, lint={"max_literal_mapping": 2}),
               make("", tasks=["m"], task_fields={"m": {"operator": "bash", "mapping": DynamicMapping(
@@ -73,12 +86,17 @@ CASES = {
               make("br>>x, br>>y, x>>j, y>>j", task_fields={
                   "br": {**BRANCH, "branches": ["x", "y"]},
                   "j": {"trigger_rule": TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS}}), "j"),
-    "DD022": (make("a>>b", dag_fields={"schedule": "61 * * * *"}), make("a>>b", dag_fields={"schedule": "1 * * * *"}),
-              None),
+    "DD022": (make("a>>b", dag_fields={"schedule": "61 * * * *"}),
+              make("a>>b", dag_fields={"schedule": "1 * * * *"}), None),
     "DD023": (make("", tasks=["q"], task_fields={"q": {"operator": "sql", "args": {
                   "conn_id": "db", "sql": "select 1", "parameters": {"password": "hunter22"}}}}),
               make("", tasks=["q"], task_fields={"q": {"operator": "sql", "args": {
                   "conn_id": "db", "sql": "select 1", "parameters": {"password": "{{ conn.db.password }}"}}}}), "q"),
+    "DD024": (make("", tasks=["b"], task_fields={"b": {"operator": "bash", "args": {"bash_command": "echo \x00"}}}),
+              make("", tasks=["b"], task_fields={"b": {"operator": "bash", "args": {
+                  "bash_command": "echo\n\techo\r\n"}}}), "b"),
+    "DD025": (make("", tasks=["c"], task_fields={"c": {"operator": CUSTOM, "args": {"class": "x"}}}),
+              make("", tasks=["c"], task_fields={"c": {"operator": CUSTOM, "args": {"class_": "x"}}}), "c"),
 }
 
 
@@ -181,3 +199,158 @@ def test_negative_estimated_duration_is_a_shape_error():
     with pytest.raises(ValidationError):
         make("a>>b", durations={"a": -1})
     assert make("a>>b", durations={"a": 0}).tasks[0].estimated_duration == dt.timedelta(0)
+
+
+# --- what the exporters refuse is reported while drawing -------------------------------------------
+
+def _refused_by_every_exporter(design, code):
+    """The finding is an error, and every code exporter refuses the design naming the rule."""
+    assert all(f.severity is Severity.ERROR for f in findings(design, code))
+    for target in ("python", "python-airflow2", "dag-factory"):
+        with pytest.raises(ExportError, match=code):
+            export(design, target)
+
+
+FAN_OUT_SOURCE = {"fan_out": StaticFanOut(count=3), "operator": "python",
+                  "args": {"python_callable": "pkg.mod.list_files"}}
+MAP_OVER_SRC = {"operator": "bash", "mapping": DynamicMapping(expand={"bash_command": UpstreamOutput(task="src")})}
+
+
+def test_mapping_over_a_fanned_out_task_is_an_error_before_export():
+    bad = make("src>>m", task_fields={"src": FAN_OUT_SOURCE, "m": MAP_OVER_SRC})
+    [finding] = findings(bad, "DD016")
+    assert finding.subjects == ("m", "src") and "3 copies" in finding.message and "no single output" in finding.message
+    assert finding.location == ("tasks", 1, "mapping", "expand", "bash_command")
+    _refused_by_every_exporter(bad, "DD016")
+    good = make("src>>m", task_fields={"src": {**FAN_OUT_SOURCE, "fan_out": None}, "m": MAP_OVER_SRC})
+    assert findings(good, "DD016") == []
+    literal = make("src>>m", task_fields={"src": FAN_OUT_SOURCE, "m": {
+        "operator": "bash", "mapping": DynamicMapping(expand={"bash_command": ["a", "b"]})}})
+    assert findings(literal, "DD016") == []
+
+
+def test_exporters_still_refuse_mapping_over_a_fan_out_when_the_rule_is_disabled():
+    # The exporters keep the same predicate as their own last guard.
+    design = make("src>>m", task_fields={"src": FAN_OUT_SOURCE, "m": MAP_OVER_SRC}, lint={"disabled": ["DD016"]})
+    require_exportable(design)
+    for target in ("python", "dag-factory"):
+        with pytest.raises(ExportError, match="fanned out"):
+            export(design, target)
+
+
+@pytest.mark.parametrize("path", ["pkg.class.fn", "pkg.1abc.fn", "pkg.None.fn", "pkg..fn", "pkg.mod.def"])
+def test_callables_with_keywords_or_non_names_in_their_path_are_errors(path):
+    bad = make("", tasks=["p"], task_fields={"p": {"operator": "python", "args": {"python_callable": path}}})
+    [finding] = findings(bad, "DD015")
+    assert finding.location == ("tasks", 0, "args", "python_callable")
+    assert "keyword" in finding.message or "not a Python name" in finding.message or "empty part" in finding.message
+    _refused_by_every_exporter(bad, "DD015")
+    callback = make("a>>b", dag_fields={"on_failure_callback": path})
+    [finding] = findings(callback, "DD022")
+    assert finding.location == ("dag", "on_failure_callback") and path in finding.message
+    _refused_by_every_exporter(callback, "DD022")
+
+
+def test_a_custom_operator_class_path_must_be_importable():
+    for path, problem in (("pkg.class.LoadOperator", "'class', which is a Python keyword"),
+                          ("pkg.1abc.LoadOperator", "'1abc', which is not a Python name")):
+        bad = make("", tasks=["c"], task_fields={"c": {"operator": path}})
+        [finding] = findings(bad, "DD015")
+        assert problem in finding.message and finding.location == ("tasks", 0, "operator")
+        _refused_by_every_exporter(bad, "DD015")
+    assert findings(make("", tasks=["c"], task_fields={"c": {"operator": CUSTOM}}), "DD015") == []
+
+
+def test_good_callables_pass():
+    design = make("a>>b", dag_fields={"on_success_callback": "pkg.mod.fn"}, task_fields={
+        "a": {"operator": "python", "args": {"python_callable": "pkg.match.case_"}}})
+    assert findings(design, "DD015") == findings(design, "DD022") == []
+
+
+@pytest.mark.parametrize(("uri", "problem"), [
+    ("", "is empty"), ("   ", "only whitespace"), ("\t\n", "only whitespace"), ("s3://b/k\x00", "U+0000 (NUL)"),
+    ("s3://b/\x1b[31m", "U+001B (ESC)"), ("airflow://x", "reserves"), ("AIRFLOW://x/y", "reserves"),
+    ("self", "reserves"), ("s3://b/" + "k" * 1500, "1500"), ("http://[::1/x", "not a valid URI"),
+])
+def test_asset_uris_airflow_refuses_are_errors(uri, problem):
+    bad = make("a>>b", dag_fields={"schedule": AssetSchedule(assets=["s3://b/ok", uri])})
+    [finding] = findings(bad, "DD022")
+    assert problem in finding.message and finding.location == ("dag", "schedule", "assets", 1)
+    _refused_by_every_exporter(bad, "DD022")
+
+
+def test_asset_uris_airflow_may_take_are_warnings_or_fine():
+    for uri in ("s3://b/k", "file:///data/x.csv", "x-custom://a", "plain_name", "s3://b/k?x=1#frag"):
+        assert findings(make("a>>b", dag_fields={"schedule": AssetSchedule(assets=[uri])}), "DD022") == [], uri
+    for uri in ("s3://b/café", " s3://b/k", "s3://b/k "):
+        [finding] = findings(make("a>>b", dag_fields={"schedule": AssetSchedule(assets=[uri])}), "DD022")
+        assert finding.severity is Severity.WARNING, uri
+
+
+def _everywhere(text: str):
+    """A design with `text` in every free-text field DD024 checks."""
+    return make("a>>g", groups={"g": None}, members={"b": "g"}, tasks=["b", "s", "c"], dag_fields={
+        "description": text, "doc_md": text, "tags": [text], "params": {text: Param(default={text: [text]},
+                                                                                  description=text)},
+        "default_args": TaskArgs(retries=1, owner=text, pool=text, queue=text)},
+        task_fields={"b": {"operator": "bash", "args": {"bash_command": text, "env": {text: text}, "cwd": text},
+                           "doc_md": text, "overrides": TaskArgs(retries=1, owner=text)},
+                     "s": {"operator": "bash", "fan_out": StaticFanOut(values=[text], arg="bash_command")},
+                     "c": {"operator": CUSTOM, "args": {"anything": text}}},
+    ).model_copy(update={"groups": (Group(id="g", tooltip=text, ui_color=text, ui_fgcolor=text),),
+                         "edges": (Edge(upstream="a", downstream="g", label=text),)})
+
+
+ONE_LINE_FIELDS = {"dag.tags[0]", "dag.params: the key {}", "dag.default_args.owner", "dag.default_args.pool",
+                   "dag.default_args.queue", "task 'b': args.cwd", "task 'b': overrides.owner", "group 'g': ui_color",
+                   "group 'g': ui_fgcolor", "edge a >> g: label"}
+
+
+def test_control_characters_are_errors_in_every_text_field():
+    messages = [f.message for f in findings(_everywhere("x\x00y"), "DD024")]
+    assert all("U+0000 (NUL)" in m for m in messages)
+    fields = {m.split(" contains ")[0] for m in messages}
+    assert fields >= {"dag.description", "dag.doc_md", "task 'b': args.bash_command", "task 'b': doc_md",
+                      "task 's': fan_out.values[0]", "task 'c': args.anything", "group 'g': tooltip",
+                      "dag.params.'x\\x00y'.description", "task 'b': args.env: the key 'x\\x00y'",
+                      "task 'b': args.env.'x\\x00y'"} | {f.format("'x\\x00y'") for f in ONE_LINE_FIELDS}
+    _refused_by_every_exporter(_everywhere("bell \x07"), "DD024")
+
+
+def test_tabs_and_line_breaks_are_only_errors_in_one_line_fields():
+    text = "one\ttwo\r\nthree"
+    flagged = {f.message.split(" contains ")[0] for f in findings(_everywhere(text), "DD024")}
+    assert flagged == {f.format(repr(text)) for f in ONE_LINE_FIELDS}
+    assert findings(_everywhere("plain text, \u2028 and 🙂 and \u200b"), "DD024") == []
+
+
+def test_argument_names_that_are_not_python_names_are_errors():
+    cases = {
+        "custom arg keyword": {"operator": CUSTOM, "args": {"lambda": 1}},
+        "custom arg not a name": {"operator": CUSTOM, "args": {"1abc": 1}},
+        "custom arg with a dash": {"operator": CUSTOM, "args": {"my-arg": 1}},
+        "custom arg reserved": {"operator": CUSTOM, "args": {"task_group": "x"}},
+        "expand keyword": {"operator": CUSTOM, "mapping": DynamicMapping(expand={"for": [1, 2]})},
+        "fan_out arg keyword": {"operator": CUSTOM, "fan_out": StaticFanOut(values=[1, 2], arg="import")},
+    }
+    for name, fields in cases.items():
+        bad = make("", tasks=["c"], task_fields={"c": fields})
+        [finding] = findings(bad, "DD025")
+        assert finding.subjects == ("c",), name
+        with pytest.raises(ExportError, match="DD025"):
+            export(bad, "python")
+    ok = make("", tasks=["c"], task_fields={"c": {"operator": CUSTOM, "args": {"match": 1, "_x": 2},
+                                                  "mapping": DynamicMapping(expand={"type": [1]})}})
+    assert findings(ok, "DD025") == []
+
+
+def test_duplicate_airflow_ids_name_every_owner():
+    # A fan-out copy `x_0` beside a task `x_0`, and a task with the same id as a group.
+    design = make("", tasks=["x", "x_0", "t"], task_fields={"x": {"fan_out": StaticFanOut(count=2)}})
+    design = design.model_copy(update={
+        "groups": (Group(id="g", prefix_group_id=False),),
+        "tasks": (*design.tasks[:2], design.tasks[2].model_copy(update={"group": "g", "id": "g"}))})
+    findings = [f for f in analyze(design).findings if f.code == "DD002"]
+    messages = [f.message for f in findings]
+    assert any("'x_0' would be created by x, x_0" in m for m in messages), messages
+    assert any(f.subjects == ("g",) and "used 2 times" in f.message for f in findings), messages

@@ -45,10 +45,15 @@ class Finding:
 
 
 def format_location(path: KeyPath) -> str:
-    """`("tasks", 3, "args")` -> `tasks[3].args`."""
+    """`("tasks", 3, "args")` -> `tasks[3].args`; a key that is not printable text is quoted (`env.'a\\tb'`),
+    so control characters in keys never reach a terminal."""
     out = ""
     for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            text = part if part.isprintable() else repr(part)
+            out += f".{text}" if out else text
     return out
 
 

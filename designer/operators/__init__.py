@@ -15,6 +15,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
+from designer.validity import dotted_path_problem
+
 ArgType = Literal["str", "int", "float", "bool", "list", "dict", "duration", "dotted_path"]
 
 DOTTED_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+")
@@ -76,15 +78,25 @@ def is_custom_operator(operator: str) -> bool:
 
 def operator_spec(operator: str) -> OperatorSpec | None:
     """The spec for a task's `operator` value, or None when it is neither a key nor a dotted path."""
-    specs = catalog()
-    if operator in specs and not specs[operator].is_custom:
-        return specs[operator]
+    spec = _builtin_specs().get(operator)  # every lint rule asks, per task: keep the usual case one lookup
+    if spec is not None:
+        return spec
     if is_custom_operator(operator):
-        module, _, class_name = operator.rpartition(".")
-        return specs["custom"].model_copy(
-            update={"key": operator, "class_name": class_name, "airflow3_module": module, "airflow2_module": module}
-        )
+        return _custom_spec(operator)
     return None
+
+
+@cache
+def _builtin_specs() -> dict[str, OperatorSpec]:
+    return {key: spec for key, spec in catalog().items() if not spec.is_custom}
+
+
+# Custom class paths are what users type, so their specs are not kept in a process-wide cache
+# (the app is shared); building one is a small model copy.
+def _custom_spec(operator: str) -> OperatorSpec:
+    module, _, class_name = operator.rpartition(".")
+    return catalog()["custom"].model_copy(
+        update={"key": operator, "class_name": class_name, "airflow3_module": module, "airflow2_module": module})
 
 
 _DURATION = TypeAdapter(dt.timedelta)
@@ -100,9 +112,11 @@ def type_problem(spec: ArgSpec, value: Any) -> str | None:
         "bool": lambda v: isinstance(v, bool),
         "list": lambda v: isinstance(v, list),
         "dict": lambda v: isinstance(v, dict),
-        "dotted_path": lambda v: isinstance(v, str) and bool(DOTTED_PATH.fullmatch(v)),
+        "dotted_path": lambda v: isinstance(v, str) and dotted_path_problem(v) is None,
         "duration": _is_duration,
     }[kind](value)
+    if not ok and kind == "dotted_path" and isinstance(value, str):
+        return f"expects a dotted import path like pkg.module.function; {value!r:.60} {dotted_path_problem(value)}"
     if not ok:
         expected = {"dotted_path": "a dotted import path like pkg.module.function",
                     "duration": "seconds or an ISO 8601 duration like PT5M"}.get(kind, kind)

@@ -6,26 +6,50 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from designer.analysis.findings import Finding, KeyPath, Severity, rule
+from designer.analysis.findings import Finding, KeyPath, Severity, format_location, rule
 from designer.analysis.report import Context
 from designer.cron import cron_problem
 from designer.ids import MAX_TAG_LENGTH
-from designer.operators import DOTTED_PATH
+from designer.model import AssetSchedule, Design, TaskArgs
+from designer.operators import operator_spec
+from designer.validity import (
+    MULTILINE_CONTROLS,
+    asset_uri_problem,
+    control_characters,
+    dotted_path_problem,
+    has_control_character,
+)
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO  # noqa: E741
 
 
 @rule("DD022", "dag-settings", E)
 def dag_settings(ctx: Context) -> Iterator[Finding]:
     """DAG settings Airflow rejects: an invalid cron expression, `@continuous` with more than one
     active run, a scheduled DAG with a required param that has no default, a tag over 100 characters,
-    or a callback that is not a dotted import path."""
+    a callback that is not a dotted import path of Python names (`pkg.class.fn` and `pkg.1abc.fn`
+    cannot be imported), or an asset schedule URI Airflow refuses: empty, only whitespace, with control
+    characters, over 1500 characters, or with the reserved `airflow://` scheme (`ValueError: Asset
+    scheme 'airflow' is reserved`). Warns about asset URIs with non-ASCII characters (Airflow 2 and
+    Airflow 3 on MySQL refuse them) or surrounding whitespace (assets match by exact URI)."""
     dag = ctx.design.dag
+    if isinstance(dag.schedule, AssetSchedule):
+        for j, uri in enumerate(dag.schedule.assets):
+            where = ("dag", "schedule", "assets", j)
+            if problem := asset_uri_problem(uri):
+                yield Finding("DD022", E, f"asset URI {uri[:60]!r} {problem}", (), where)
+            elif not uri.isascii():
+                yield Finding("DD022", W, f"asset URI {uri[:60]!r} has non-ASCII characters, which Airflow 2 (and "
+                              "Airflow 3 on MySQL) refuses", (), where)
+            elif uri != uri.strip():
+                yield Finding("DD022", W, f"asset URI {uri[:60]!r} starts or ends with whitespace; assets match by "
+                              "exact URI, so the producing task must write the same spaces", (), where)
     if isinstance(dag.schedule, str):
         if problem := cron_problem(dag.schedule):
             yield Finding("DD022", E, f"schedule {dag.schedule!r} {problem}", (), ("dag", "schedule"))
         if dag.schedule == "@continuous" and (dag.max_active_runs or 16) > 1:
-            yield Finding("DD022", E, "an @continuous schedule needs max_active_runs: 1", (), ("dag", "max_active_runs"))
+            yield Finding("DD022", E, "an @continuous schedule needs max_active_runs: 1", (),
+                          ("dag", "max_active_runs"))
     if dag.schedule is not None:
         for name, param in dag.params.items():
             if param.default is None and param.type not in (None, "null"):
@@ -37,13 +61,14 @@ def dag_settings(ctx: Context) -> Iterator[Finding]:
                           (), ("dag", "tags", i))
     for name in ("on_success_callback", "on_failure_callback"):
         value = getattr(dag, name)
-        if value is not None and not DOTTED_PATH.fullmatch(value):
-            yield Finding("DD022", E, f"{name} {value!r} must be a dotted import path like pkg.module.function",
-                          (), ("dag", name))
+        if value is not None and (problem := dotted_path_problem(value)):
+            yield Finding("DD022", E, f"{name} {value[:80]!r} must be a dotted import path like pkg.module.function: "
+                          f"it {problem}", (), ("dag", name))
 
 
-_SECRET_KEY = re.compile(r"(^|[_-])(pass(word|wd)?|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)($|[_-])",
-                         re.IGNORECASE)
+_SECRET_KEY = re.compile(
+    r"(^|[_-])(pass(word|wd)?|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)($|[_-])",
+    re.IGNORECASE)
 _SECRET_VALUE = re.compile(
     r"AKIA[0-9A-Z]{16}"  # AWS access key id
     r"|-----BEGIN [A-Z ]*PRIVATE KEY-----"
@@ -95,3 +120,101 @@ def _looks_secret(path: KeyPath, value: str) -> bool:
 
 def _name(path: KeyPath) -> str:
     return ".".join(str(p) for p in path[3:]) or "an argument"
+
+
+@rule("DD024", "control-character", E)
+def control_character(ctx: Context) -> Iterator[Finding]:
+    """NUL and other control characters in text: PostgreSQL, Airflow's usual metadata database, cannot
+    store NUL at all, and the others (escape sequences, backspace, ...) are invisible in the UI and can
+    rewrite what a terminal shows of logs. Tabs and line breaks are fine in multi-line text (commands,
+    SQL, doc_md, descriptions, tooltips, argument and param values) but not in one-line fields: tags,
+    param names, edge labels, colours, owner, pool, queue and plain string arguments such as conn_id.
+    Ids, callables and asset URIs are checked by DD001, DD015 and DD022."""
+    for path, text, multiline, subjects, is_key in _texts(ctx.design):
+        if not has_control_character(text):
+            continue  # the usual case, decided in C
+        bad = control_characters(text, MULTILINE_CONTROLS if multiline else frozenset())
+        if bad:
+            kind = "text" if multiline else "one-line field"
+            what = f"{_field(path[:-1], subjects)}: the key {text!r:.60}" if is_key else _field(path, subjects)
+            yield Finding("DD024", E, f"{what} contains {', '.join(bad)}; remove "
+                          f"{'it' if len(bad) == 1 else 'them'} from this {kind}", subjects, path)
+
+
+# (where, text, multi-line allowed, subjects, whether the text is the key at the end of `where`)
+_TextItem = tuple[KeyPath, str, bool, tuple[str, ...], bool]
+
+
+def _texts(design: Design) -> Iterator[_TextItem]:
+    """Every free-text value and name of `design` that no other rule checks for characters."""
+    dag = design.dag
+    yield ("dag", "description"), dag.description, True, (), False
+    if dag.doc_md is not None:
+        yield ("dag", "doc_md"), dag.doc_md, True, (), False
+    for i, tag in enumerate(dag.tags):
+        yield ("dag", "tags", i), tag, False, (), False
+    for name, param in dag.params.items():
+        where = ("dag", "params", name)
+        yield where, name, False, (), True
+        if param.description is not None:
+            yield (*where, "description"), param.description, True, (), False
+        yield from _data(param.default, (*where, "default"), ())
+    yield from _task_args(dag.default_args, ("dag", "default_args"), ())
+    for i, task in enumerate(design.tasks):
+        who, where = (task.id,), ("tasks", i)
+        spec = operator_spec(task.operator)
+        for name, value in task.args.items():
+            arg = None if spec is None or spec.free_args else spec.args.get(name)
+            if isinstance(value, str) and arg is not None and arg.type == "str" and not arg.templated:
+                yield (*where, "args", name), value, False, who, False
+            else:
+                yield from _data(value, (*where, "args", name), who)
+        yield from _task_args(task.overrides, (*where, "overrides"), who)
+        if task.doc_md is not None:
+            yield (*where, "doc_md"), task.doc_md, True, who, False
+        if task.fan_out is not None and task.fan_out.values is not None:
+            yield from _data(task.fan_out.values, (*where, "fan_out", "values"), who)
+        for arg, source in (task.mapping.expand.items() if task.mapping else ()):
+            if isinstance(source, list):
+                yield from _data(source, (*where, "mapping", "expand", arg), who)
+    for j, group in enumerate(design.groups):
+        who, where = (group.id,), ("groups", j)
+        yield (*where, "tooltip"), group.tooltip, True, who, False
+        for name in ("ui_color", "ui_fgcolor"):
+            if (value := getattr(group, name)) is not None:
+                yield (*where, name), value, False, who, False
+        yield from _task_args(group.default_args, (*where, "default_args"), who)
+    for k, edge in enumerate(design.edges):
+        if edge.label is not None:
+            yield ("edges", k, "label"), edge.label, False, (edge.upstream, edge.downstream), False
+
+
+def _task_args(args: TaskArgs, where: KeyPath, who: tuple[str, ...]) -> Iterator[_TextItem]:
+    for name in ("owner", "pool", "queue"):
+        if (value := getattr(args, name)) is not None:
+            yield (*where, name), value, False, who, False
+
+
+def _data(value: Any, where: KeyPath, who: tuple[str, ...], depth: int = 0) -> Iterator[_TextItem]:
+    """Strings (keys included) inside a data value: line breaks and tabs are data there."""
+    if depth > _MAX_WALK_DEPTH:
+        return
+    if isinstance(value, str):
+        yield where, value, True, who, False
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str):
+                yield (*where, key), key, True, who, True
+            yield from _data(item, (*where, str(key)), who, depth + 1)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _data(item, (*where, index), who, depth + 1)
+
+
+def _field(path: KeyPath, subjects: tuple[str, ...]) -> str:
+    """`task 'load': args.env.HOME`: the task, group or edge by id, then the key path (odd keys quoted)."""
+    if path and path[0] in ("tasks", "groups"):
+        return f"{path[0][:-1]} {subjects[0]!r}: {format_location(path[2:])}"
+    if path and path[0] == "edges":
+        return f"edge {subjects[0]} >> {subjects[1]}: {format_location(path[2:])}"
+    return format_location(path)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from designer.analysis.findings import Finding, Severity, rule
 from designer.analysis.report import Context, complexity
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO  # noqa: E741
 
 
 @rule("DD007", "empty-group", W)

@@ -10,7 +10,7 @@ from designer.analysis.graph import end_chain
 from designer.analysis.report import Context
 from designer.ids import MAX_GROUP_ID_LENGTH, MAX_TASK_ID_LENGTH, dag_id_problem, local_id_problem
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO  # noqa: E741
 
 
 @rule("DD001", "invalid-id", E)
@@ -54,16 +54,25 @@ def duplicate_ids(ctx: Context) -> Iterator[Finding]:
     prefix_group_id off can also collide with other ids.
     """
     counts = Counter([t.id for t in ctx.design.tasks] + [g.id for g in ctx.design.groups])
-    for value, n in sorted(counts.items()):
-        if n > 1:
-            yield Finding("DD002", E, f"id {value!r} is used {n} times; ids must be unique across tasks and groups",
-                          (value,), _where(ctx, value))
+    for value in sorted(v for v, n in counts.items() if n > 1):
+        yield Finding("DD002", E, f"id {value!r} is used {counts[value]} times; ids must be unique across tasks "
+                      "and groups", (value,), _where(ctx, value))
+    ns = ctx.tg.ns
+    group_ids = {gid: ns.qualify_group(gid) for gid in ns.groups}
+    # Count first, list owners only for the (rare) Airflow ids that occur more than once.
+    seen = Counter(node for nodes in ctx.tg.task_nodes.values() for node in nodes)
+    seen.update(group_ids.values())
+    clashing = {full for full, n in seen.items() if n > 1}
+    if not clashing:
+        return
     owners: dict[str, list[str]] = defaultdict(list)
     for task_id, nodes in ctx.tg.task_nodes.items():
         for node in nodes:
-            owners[node].append(task_id)
-    for gid in ctx.tg.ns.groups:
-        owners[ctx.tg.ns.qualify_group(gid)].append(gid)
+            if node in clashing:
+                owners[node].append(task_id)
+    for gid, full in group_ids.items():
+        if full in clashing:
+            owners[full].append(gid)
     for full, who in sorted(owners.items()):
         if len(set(who)) > 1:
             yield Finding("DD002", E, f"Airflow id {full!r} would be created by {', '.join(sorted(set(who)))}",
@@ -77,6 +86,8 @@ def dangling_references(ctx: Context) -> Iterator[Finding]:
     ns = ctx.tg.ns
     known = ns.tasks.keys() | ns.groups.keys()
     for i, edge in enumerate(ctx.design.edges):
+        if edge.upstream in known and edge.downstream in known:
+            continue
         for end in ("upstream", "downstream"):
             ref = getattr(edge, end)
             if ref not in known:
@@ -115,6 +126,8 @@ def self_loops(ctx: Context) -> Iterator[Finding]:
         if edge.upstream == edge.downstream:
             yield Finding("DD004", E, f"edge {edge.upstream} >> {edge.downstream} connects {edge.upstream!r} to itself",
                           (edge.upstream,), ("edges", i))
+            continue
+        if edge.upstream not in ns.groups and edge.downstream not in ns.groups:
             continue
         for group, other in ((edge.upstream, edge.downstream), (edge.downstream, edge.upstream)):
             if group in ns.groups and other in known and group in end_chain(ns, other):

@@ -8,8 +8,9 @@ from designer.analysis.findings import Finding, Severity, rule
 from designer.analysis.report import Context
 from designer.model import TriggerRule
 from designer.operators import operator_spec, type_problem
+from designer.validity import argument_name_problem, dotted_path_problem, fanned_out_sources
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO  # noqa: E741
 
 # Arguments every operator takes; they may not be expanded by dynamic mapping.
 BASE_OPERATOR_ARGS = frozenset(
@@ -22,13 +23,22 @@ MAX_MAP_LENGTH = 1024
 
 @rule("DD015", "operator-arguments", E)
 def operator_arguments(ctx: Context) -> Iterator[Finding]:
-    """Unknown operators, missing required arguments, unknown arguments and arguments of the wrong type.
+    """Unknown operators, operator class paths and callables that cannot be imported, missing required
+    arguments, unknown arguments and arguments of the wrong type.
 
     Airflow raises `TypeError: Invalid arguments were passed` for an unknown argument at parse time,
-    and a missing required one fails the DAG import. Custom operators (a dotted class path) are not checked.
+    and a missing required one fails the DAG import. A custom operator's class path and every callable
+    (`python_callable`) must be a dotted import path of Python names: `pkg.class.fn` (a keyword) or
+    `pkg.1abc.fn` cannot be written as `from pkg.class import fn`. The arguments of custom operators
+    are not checked (their names are, by DD025).
     """
     for i, task in enumerate(ctx.design.tasks):
         spec = operator_spec(task.operator)
+        path_problem = dotted_path_problem(task.operator) if "." in task.operator else None
+        if path_problem and (spec is None or spec.is_custom):
+            yield Finding("DD015", E, f"task {task.id!r}: custom operator class path {task.operator[:80]!r} "
+                          f"{path_problem}, so it cannot be imported", (task.id,), ("tasks", i, "operator"))
+            continue
         if spec is None:
             yield Finding("DD015", E, f"task {task.id!r}: unknown operator {task.operator!r}; use a catalog key "
                           "or a dotted class path", (task.id,), ("tasks", i, "operator"))
@@ -55,14 +65,24 @@ def operator_arguments(ctx: Context) -> Iterator[Finding]:
 
 @rule("DD016", "mapping-and-fan-out", E)
 def mapping_and_fan_out(ctx: Context) -> Iterator[Finding]:
-    """Misused static fan-out or dynamic mapping.
+    """Misused static fan-out or dynamic mapping, including mapping over the output of a fanned-out task.
 
     A task is either copied N times at design time (fan_out) or mapped at run time (mapping), not both.
     An expanded argument may not also be a fixed argument, and operator-wide arguments such as
-    `retries` cannot be mapped (Airflow: `unmappable or already specified argument`).
+    `retries` cannot be mapped (Airflow: `unmappable or already specified argument`). A task cannot
+    map over the output of a fanned-out task: its N copies have N outputs and no single `.output`,
+    so neither export can write it. Map over one task (for example one that gathers the copies'
+    results), or make the upstream a mapped task itself.
     """
+    tasks = ctx.tg.ns.tasks
     for i, task in enumerate(ctx.design.tasks):
         where = ("tasks", i)
+        for arg, source in fanned_out_sources(task, tasks):
+            copies = tasks[source].fan_out.size
+            yield Finding("DD016", E, f"task {task.id!r} maps {arg} over the output of {source!r}, which is fanned "
+                          f"out into {copies} copies with one output each, so there is no single output to map over; "
+                          "map over one task that gathers their results, or map the upstream too",
+                          (task.id, source), (*where, "mapping", "expand", arg))
         if task.fan_out and task.mapping:
             yield Finding("DD016", E, f"task {task.id!r} has both fan_out and mapping; choose one",
                           (task.id,), where)
@@ -196,3 +216,27 @@ def join_after_branch(ctx: Context) -> Iterator[Finding]:
             yield Finding("DD021", W, f"task {node!r} joins paths after a branch but keeps trigger rule all_success, "
                           "so it is skipped unless every path ran; use none_failed_min_one_success",
                           (node,), ("tasks", ctx.task_index[task.id], "trigger_rule"))
+
+
+@rule("DD025", "argument-name", E)
+def argument_names(ctx: Context) -> Iterator[Finding]:
+    """Argument names the generated code cannot write. Arguments become keyword arguments of the
+    operator call (`Op(task_id=..., name=value)`, `.expand(name=...)`), so a name must be a plain
+    Python name and not a keyword (`class`, `1st`, `my-arg` cannot be), nor one the generated code
+    writes itself (`task_id`, `dag`, `task_group`). Checked for custom operators' arguments (DD015
+    checks catalog operators'), expanded arguments and the fan_out argument."""
+    for i, task in enumerate(ctx.design.tasks):
+        spec = operator_spec(task.operator)
+        names: list[tuple[str, tuple]] = []
+        if spec is not None and spec.is_custom:
+            names += [(name, ("tasks", i, "args", name)) for name in task.args]
+        if task.mapping is not None:
+            # Operator-wide names (task_id, retries, ...) cannot be expanded at all: DD016 says so.
+            names += [(arg, ("tasks", i, "mapping", "expand", arg)) for arg in task.mapping.expand
+                      if arg not in BASE_OPERATOR_ARGS]
+        if task.fan_out is not None and task.fan_out.arg is not None:
+            names.append((task.fan_out.arg, ("tasks", i, "fan_out", "arg")))
+        for name, where in names:
+            if problem := argument_name_problem(name):
+                yield Finding("DD025", E, f"task {task.id!r}: argument name {problem}; arguments are written as "
+                              "keyword arguments of the operator call", (task.id,), where)
