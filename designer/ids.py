@@ -74,13 +74,15 @@ class Namespace:
             self.tasks.setdefault(task.id, task)
         self._chains: dict[str | None, tuple[str, ...]] = {None: ()}
         self._qualified: dict[str, str] = {}
+        self._prefixes: dict[str | None, str] = {}
         self.dag_defaults: TaskArgs = design.dag.default_args
         self._defaults: dict[tuple[str | None, str], Any] = {}
 
     def chain(self, group_id: str | None) -> tuple[str, ...]:
         """Group ids from the outermost down to `group_id` (empty for the root or an unknown group)."""
-        if group_id in self._chains:
-            return self._chains[group_id]
+        result = self._chains.get(group_id)
+        if result is not None:
+            return result
         seen: list[str] = []
         current = group_id
         while current is not None and current in self.groups and current not in seen:
@@ -92,29 +94,38 @@ class Namespace:
         self._chains[group_id] = result
         return result
 
-    def _child_id(self, label: str, parent: str | None) -> str:
-        # Airflow prefixes a child with its direct parent's full id only when that parent has
-        # prefix_group_id=True; grandparents do not matter.
-        if parent is None or parent not in self.groups or not self.groups[parent].prefix_group_id:
-            return label
-        return f"{self.qualify_group(parent)}.{label}"
+    def _prefix(self, parent: str | None) -> str:
+        """What Airflow puts before the id of a child of `parent`: the parent's group_id and a dot, or
+        nothing (at the top level, in an unknown group, or in a group with prefix_group_id off)."""
+        prefix = self._prefixes.get(parent)
+        if prefix is None:
+            # Airflow prefixes a child with its direct parent's full id only when that parent has
+            # prefix_group_id=True; grandparents do not matter.
+            if parent is None or parent not in self.groups or not self.groups[parent].prefix_group_id:
+                prefix = ""
+            else:
+                prefix = self.qualify_group(parent) + "."
+            self._prefixes[parent] = prefix
+        return prefix
 
     def qualify_group(self, group_id: str) -> str:
         """The Airflow group_id of a group."""
         if group_id not in self._qualified:
             chain = self.chain(group_id)
             parent = chain[-2] if len(chain) > 1 else None
-            self._qualified[group_id] = self._child_id(group_id, parent)
+            self._qualified[group_id] = self._prefix(parent) + group_id
         return self._qualified[group_id]
 
     def qualify_task(self, local_id: str, group_id: str | None) -> str:
         """The Airflow task_id of a task with `local_id` placed in `group_id`."""
-        chain = self.chain(group_id)
-        return self._child_id(local_id, chain[-1] if chain else None)
+        return self._prefix(group_id) + local_id
 
     def task_qualified_ids(self, task: Task) -> list[str]:
         """Airflow task_ids of `task` (several for a static fan-out)."""
-        return [self.qualify_task(local, task.group) for local in fan_out_ids(task)]
+        prefix = self._prefix(task.group)
+        if task.fan_out is None:
+            return [prefix + task.id]
+        return [prefix + local for local in fan_out_ids(task)]
 
     def inherited(self, task: Task, name: str) -> Any:
         """The value of operator argument `name` Airflow gives `task`: its own override, else the
@@ -122,8 +133,10 @@ class Namespace:
         value = getattr(task.overrides, name)
         if value is not None:
             return value
-        chain = self.chain(task.group)
-        return self._group_default(chain[-1] if chain else None, name)
+        try:  # the cache of _group_default, which holds every known group (and None, the DAG) once asked
+            return self._defaults[task.group, name]
+        except KeyError:  # not asked yet, or an unknown group, which stands for the DAG
+            return self._group_default(task.group if task.group in self.groups else None, name)
 
     def _group_default(self, group_id: str | None, name: str) -> Any:
         key = (group_id, name)
@@ -143,7 +156,9 @@ class Namespace:
         return ancestor in self.chain(group_id)
 
 
-def unique_python_names(ids: list[str], reserved: Mapping[str, object] | frozenset[str] = frozenset()) -> dict[str, str]:
+def unique_python_names(
+    ids: list[str], reserved: Mapping[str, object] | frozenset[str] = frozenset()
+) -> dict[str, str]:
     """A safe, unique Python variable name for each id: the id itself where it is one, else a sanitised form."""
     taken = set(reserved)
     names: dict[str, str] = {}

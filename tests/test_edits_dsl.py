@@ -6,7 +6,16 @@ from hypothesis import strategies as st
 
 from designer import dsl
 from designer.edits import (
-    EditError, add_group, add_task, connect, move_to_group, remove, rename, set_positions, unique_id, update_task,
+    EditError,
+    add_group,
+    add_task,
+    connect,
+    move_to_group,
+    remove,
+    rename,
+    set_positions,
+    unique_id,
+    update_task,
 )
 from designer.model import DynamicMapping, Group, Task, UpstreamOutput
 from tests.shapes import NESTED_GROUPS, make

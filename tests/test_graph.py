@@ -39,7 +39,8 @@ def test_edge_scope_is_the_innermost_common_group():
 
 def test_prefix_group_id_false_drops_the_prefix_of_direct_children_only():
     design = make("", tasks=["t", "u"], members={"t": "load", "u": "sub"}, groups={"load": None, "sub": "load"})
-    design = design.model_copy(update={"groups": (Group(id="load", prefix_group_id=False), Group(id="sub", parent="load"))})
+    design = design.model_copy(update={"groups": (Group(id="load", prefix_group_id=False),
+                                                  Group(id="sub", parent="load"))})
     ns = Namespace(design)
     assert ns.qualify_task("t", "load") == "t"
     assert ns.qualify_group("sub") == "sub"

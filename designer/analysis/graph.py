@@ -8,6 +8,10 @@ Python exporter writes them (an edge sits at the end of the innermost `with Task
 holds both of its ends).
 
 Dangling ends, empty groups and other broken parts are skipped here; the lint rules report them.
+
+The graph is kept as plain adjacency dicts (`succ`, `pred`) that the analysis walks directly, and the
+same dicts back `graph`, the networkx view used by rules, exporters and the UI (see
+docs/decisions.md, "The task graph is plain dicts behind a networkx view").
 """
 
 from __future__ import annotations
@@ -25,6 +29,10 @@ from designer.model import Design, Edge
 EdgeOrigin = int | str
 
 
+# node -> neighbour -> edge data: networkx's own layout, so `graph` can share the dicts.
+Adjacency = dict[str, dict[str, dict]]
+
+
 @dataclass
 class TaskGraph:
     design: Design
@@ -34,8 +42,33 @@ class TaskGraph:
     task_nodes: dict[str, list[str]]
     # local group id -> Airflow task_ids of every task in it, nested groups included, in design order
     group_members: dict[str, list[str]]
+    # task_id -> local id of the task it comes from
+    node_task: dict[str, str]
+    # task_id -> downstream / upstream task_ids: the very dicts inside `graph`, so read them only
+    succ: Adjacency
+    pred: Adjacency
     # what each origin connected: (origin, upstream task_ids, downstream task_ids)
     expansions: list[tuple[EdgeOrigin, list[str], list[str]]] = field(default_factory=list)
+
+    @cached_property
+    def durations(self) -> dict[str, float]:
+        """Estimated seconds per task_id."""
+        tasks = self.ns.tasks
+        return {node: tasks[local].estimated_duration.total_seconds() for node, local in self.node_task.items()}
+
+    @cached_property
+    def generations(self) -> list[list[str]] | None:
+        """Topological generations (sources first, each node one step after its latest upstream),
+        or None when the graph has a cycle. Depth, width, critical path, redundant edges and the
+        simulation all walk this one order."""
+        return topological_generations(self.succ, self.pred)
+
+    @cached_property
+    def topological_order(self) -> list[str]:
+        """Every task_id after all of its upstreams; raises `nx.NetworkXUnfeasible` on a cycle."""
+        if self.generations is None:
+            raise nx.NetworkXUnfeasible("the task graph has a cycle, so it has no topological order")
+        return [node for generation in self.generations for node in generation]
 
     def node_ids(self, ref: str) -> list[str]:
         """Airflow task_ids that a task or group id stands for."""
@@ -54,6 +87,32 @@ class TaskGraph:
         return found
 
 
+def topological_generations(succ: Adjacency, pred: Adjacency) -> list[list[str]] | None:
+    """Kahn's algorithm, one generation at a time; None when some node is on (or behind) a cycle.
+
+    The generations are those of `nx.topological_generations`; the order inside one is unspecified.
+
+    >>> topological_generations({"a": {"b": {}}, "b": {}}, {"a": {}, "b": {"a": {}}})
+    [['a'], ['b']]
+    """
+    waiting = {node: len(ups) for node, ups in pred.items()}
+    generation = [node for node, count in waiting.items() if count == 0]
+    generations = []
+    placed = 0
+    while generation:
+        generations.append(generation)
+        placed += len(generation)
+        following = []
+        for node in generation:
+            for down in succ[node]:
+                waiting[down] -= 1
+                if not waiting[down]:
+                    following.append(down)
+        generation = following
+    # A node on a cycle (a self-loop included) never runs out of waiting upstreams.
+    return generations if placed == len(pred) else None
+
+
 def end_chain(ns: Namespace, ref: str) -> tuple[str, ...]:
     """Groups enclosing an edge end: a task's group chain, or a group's own chain (itself included)."""
     if ref in ns.tasks:
@@ -63,32 +122,46 @@ def end_chain(ns: Namespace, ref: str) -> tuple[str, ...]:
 
 def edge_scope(ns: Namespace, edge: Edge) -> tuple[str, ...]:
     """The innermost group holding both ends of `edge` (as its chain; empty for the DAG itself)."""
-    up, down = end_chain(ns, edge.upstream), end_chain(ns, edge.downstream)
-    depth = 0
-    for a, b in zip(up, down, strict=False):
-        if a != b:
-            break
-        depth += 1
-    scope = up[:depth]
+    up = end_chain(ns, edge.upstream)
+    return up[:_scope_depth(up, end_chain(ns, edge.downstream), edge)]
+
+
+def _scope_depth(up: tuple[str, ...], down: tuple[str, ...], edge: Edge) -> int:
+    """How deep `edge_scope` is, from the end chains of the edge's two ends."""
+    if up is down:  # both ends in one group (Namespace caches chains: one group, one tuple)
+        depth = len(up)
+    elif not up or not down or up[0] != down[0]:  # nothing in common: the DAG itself
+        return 0
+    else:
+        depth, most = 1, min(len(up), len(down))
+        while depth < most and up[depth] == down[depth]:
+            depth += 1
     # A group edge's own group is not its scope: `g >> x` inside g's parent belongs to the parent.
-    if scope and (scope[-1] == edge.upstream or scope[-1] == edge.downstream):
-        scope = scope[:-1]
-    return scope
+    if depth and (up[depth - 1] == edge.upstream or up[depth - 1] == edge.downstream):
+        depth -= 1
+    return depth
 
 
 def build_task_graph(design: Design) -> TaskGraph:
     """The Airflow task graph of `design` (see the module docstring for the rules)."""
     ns = Namespace(design)
-    graph = nx.DiGraph()
     task_nodes: dict[str, list[str]] = {}
     group_members: dict[str, list[str]] = {gid: [] for gid in ns.groups}
+    node_task: dict[str, str] = {}
+    # The end_chain of every task and group id, for placing edges: looked up once per id, not per edge.
+    chains = {gid: ns.chain(gid) for gid in ns.groups}
     for task in ns.tasks.values():
         ids = ns.task_qualified_ids(task)
         task_nodes[task.id] = ids
-        graph.add_nodes_from(ids, task=task.id, group=task.group)
-        for gid in ns.chain(task.group):
+        for node in ids:
+            node_task[node] = task.id  # a task_id made twice belongs to the last task, as in networkx
+        chains[task.id] = chain = ns.chain(task.group)
+        for gid in chain:
             group_members[gid].extend(ids)
-    tg = TaskGraph(design, ns, graph, task_nodes, group_members)
+    succ: Adjacency = {node: {} for node in node_task}
+    pred: Adjacency = {node: {} for node in node_task}
+    graph = _networkx_view(ns, node_task, succ, pred)
+    tg = TaskGraph(design, ns, graph, task_nodes, group_members, node_task, succ, pred)
 
     # `.expand(x=upstream.output)` adds upstream >> task when the task is created, before any edge.
     for task in ns.tasks.values():
@@ -98,42 +171,68 @@ def build_task_graph(design: Design) -> TaskGraph:
 
     # Edges of one scope depth never change the roots or leaves another edge of that depth needs
     # (those come from deeper edges only), so each depth is applied as one batch, deepest first.
-    known = task_nodes.keys() | group_members.keys()
+    edges = design.edges
     by_depth: dict[int, list[int]] = defaultdict(list)
-    for i, edge in enumerate(design.edges):
-        if edge.upstream in known and edge.downstream in known:
-            by_depth[len(edge_scope(ns, edge))].append(i)
+    for i, edge in enumerate(edges):
+        up, down = chains.get(edge.upstream), chains.get(edge.downstream)
+        if up is not None and down is not None:  # dangling ends connect nothing (DD003 reports them)
+            by_depth[_scope_depth(up, down, edge)].append(i)
     roots: dict[str, list[str]] = {}
     leaves: dict[str, list[str]] = {}
     for depth in sorted(by_depth, reverse=True):
         batch = []
         for i in by_depth[depth]:
-            edge = design.edges[i]
-            if edge.upstream not in task_nodes and edge.upstream not in leaves:
-                leaves[edge.upstream] = _leaves(tg, edge.upstream)
-            if edge.downstream not in task_nodes and edge.downstream not in roots:
-                roots[edge.downstream] = _roots(tg, edge.downstream)
-            ups = task_nodes[edge.upstream] if edge.upstream in task_nodes else leaves[edge.upstream]
-            downs = task_nodes[edge.downstream] if edge.downstream in task_nodes else roots[edge.downstream]
+            up, down = edges[i].upstream, edges[i].downstream
+            ups = task_nodes.get(up)
+            if ups is None:  # a group: its leaves, taken when first needed
+                if up not in leaves:
+                    leaves[up] = _leaves(tg, up)
+                ups = leaves[up]
+            downs = task_nodes.get(down)
+            if downs is None:  # a group: its roots
+                if down not in roots:
+                    roots[down] = _roots(tg, down)
+                downs = roots[down]
             batch.append((i, ups, downs))
         _connect(tg, batch)
     return tg
 
 
+def _networkx_view(ns: Namespace, node_task: dict[str, str], succ: Adjacency, pred: Adjacency) -> nx.DiGraph:
+    """A networkx graph whose storage is `succ` and `pred` themselves (edges added to them later show).
+
+    A DiGraph is three dicts (`_node`, `_succ`, `_pred`); networkx supports assigning them (its
+    `_CachedPropertyResetter*` descriptors reset the cached views). Sharing them skips copying every
+    edge through `add_edges_from`, which cost more than the whole rest of the analysis at 1k tasks.
+    """
+    graph = nx.DiGraph()
+    graph._node = {node: {"task": task, "group": ns.tasks[task].group} for node, task in node_task.items()}
+    graph._succ = succ  # also sets graph._adj
+    graph._pred = pred
+    return graph
+
+
 def _connect(tg: TaskGraph, expansions: list[tuple[EdgeOrigin, list[str], list[str]]]) -> None:
-    tg.graph.add_edges_from((u, d) for _, ups, downs in expansions for u in ups for d in downs)
+    succ, pred = tg.succ, tg.pred
+    for _, ups, downs in expansions:
+        for u in ups:
+            below = succ[u]
+            for d in downs:
+                if d not in below:
+                    # networkx's layout: both directions share one edge-data dict.
+                    below[d] = pred[d][u] = {}
     tg.expansions.extend(expansions)
 
 
 def _roots(tg: TaskGraph, gid: str) -> list[str]:
     members = tg.group_members[gid]
     inside = set(members)
-    pred = tg.graph.pred
+    pred = tg.pred
     return [t for t in members if inside.isdisjoint(pred[t])]
 
 
 def _leaves(tg: TaskGraph, gid: str) -> list[str]:
     members = tg.group_members[gid]
     inside = set(members)
-    succ = tg.graph.succ
+    succ = tg.succ
     return [t for t in members if inside.isdisjoint(succ[t])]

@@ -78,19 +78,24 @@ def complexity(ctx: Context) -> Complexity:
     score = cyclomatic complexity + 2 x deepest group nesting + 5 x cycles
             + fan-in and fan-out above the design's thresholds, summed over tasks.
     """
-    m, lint, g = ctx.metrics, ctx.design.lint, ctx.tg.graph
-    excess = sum(max(0, d - lint.max_fan_in) for _, d in g.in_degree()) + sum(
-        max(0, d - lint.max_fan_out) for _, d in g.out_degree()
-    )
+    m, lint, tg = ctx.metrics, ctx.design.lint, ctx.tg
+    excess = _excess(tg.pred, lint.max_fan_in) + _excess(tg.succ, lint.max_fan_out)
     score = float(max(m.cyclomatic_complexity, 0) + 2 * m.max_group_nesting + 5 * len(ctx.cycles) + excess)
     grade = next((letter for letter, limit in GRADES if score <= limit), "F")
     return Complexity(score, grade)
 
 
+def _excess(adjacency: dict[str, dict], limit: int) -> int:
+    """Neighbours above `limit`, summed over the nodes that have more."""
+    return sum(n - limit for n in map(len, adjacency.values()) if n > limit)
+
+
 def analyze(design: Design, *, simulate_run: bool = True) -> Report:
     """Everything the designer knows about `design`. Never raises for a broken design."""
     tg = build_task_graph(design)
-    cycles = find_cycles(tg.graph)
+    # Kahn's order reaches every node exactly when there is no cycle; only then can the search for
+    # strongly connected components be skipped.
+    cycles = [] if tg.generations is not None else find_cycles(tg.graph)
     metrics = compute_metrics(tg, acyclic=not cycles)
     ctx = Context(design, tg, cycles, metrics)
     disabled = set(design.lint.disabled)
