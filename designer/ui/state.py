@@ -1,7 +1,8 @@
 """The only owner of st.session_state: the current design, its undo/redo history, selection and messages.
 
 Designs are immutable, so history is a list of old values. Every change goes through `commit`, which
-records the previous design; a failed edit leaves the design as it was and stores a message instead.
+records the previous design (`place`, the canvas positioning new boxes, is the one exception); a
+failed edit leaves the design as it was and says why.
 """
 
 from __future__ import annotations
