@@ -1,6 +1,7 @@
 """The whole app in a real browser, the way an analyst uses it: draw a pipeline from an empty design
 with the mouse and the panels, see a cycle reported and undone, stamp a pattern, download the code,
-and check that real Airflow loads the downloaded module with the drawn structure.
+and check that real Airflow loads the downloaded module with the drawn structure; and open files
+through the uploader, where a bad one is explained and changes nothing.
 
 Screenshots of the key states go to test-artifacts/browser/app_*.png.
 """
@@ -210,3 +211,28 @@ def test_draw_review_undo_stamp_and_download(app_url, page, tmp_path):
     assert built["outer.inner.t2"]["upstream"] == ["t1"]
     assert built["t4"]["upstream"] == ["outer.inner.t3"]
     assert built["outer.inner.t3"]["group"] == "outer.inner"
+
+
+def test_uploads_open_good_files_and_a_bad_one_changes_nothing(app_url, page):
+    page.goto(app_url)
+    page.wait_for_function(f"() => {HOOK} && window.__dagCanvas.canvas.counts().tasks === 7", timeout=60_000)
+    settle(page)
+    uploader = page.locator("[data-testid='stFileUploader'] input[type=file]")
+
+    uploader.set_input_files(files=[{"name": "broken.yaml", "mimeType": "application/x-yaml",
+                                     "buffer": b"dag:\n  dag_id: x\n  dag_id: y\n"}])
+    page.get_by_text("Could not open broken.yaml; your current design is unchanged").wait_for(timeout=15_000)
+    alert = page.locator("[data-testid='stAlert']").first.inner_text()
+    assert "broken.yaml:3: dag: key 'dag_id' appears twice" in alert
+    settle(page)
+    assert page.locator("h1").first.inner_text() == "nested_taskgroups"
+    assert canvas(page, "counts().tasks") == 7
+    shot(page, "app_08_bad_upload")
+
+    golden = ROOT / "tests" / "golden" / "linear_etl" / "dag-factory" / "dags" / "dag_linear_etl.yaml"
+    uploader.set_input_files(str(golden))
+    page.wait_for_function("() => document.querySelector('h1')?.innerText === 'linear_etl'", timeout=15_000)
+    page.wait_for_function(f"() => {HOOK} && window.__dagCanvas.canvas.counts().tasks === 4", timeout=15_000)
+    settle(page)
+    assert page.errors == [], page.errors
+    shot(page, "app_09_dag_factory_opened")
