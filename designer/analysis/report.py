@@ -11,6 +11,7 @@ from designer.analysis.graph import TaskGraph, build_task_graph
 from designer.analysis.metrics import Metrics, compute_metrics
 from designer.analysis.simulate import Simulation, simulate
 from designer.model import Design
+from designer.operators import OperatorSpec, operator_spec
 
 GRADES = (("A", 10), ("B", 20), ("C", 40), ("D", 80), ("E", 160))
 
@@ -31,6 +32,11 @@ class Context:
         for i, task in enumerate(self.design.tasks):
             index.setdefault(task.id, i)
         return index
+
+    @cached_property
+    def specs(self) -> list[OperatorSpec | None]:
+        """The operator spec of each task, aligned with design.tasks (several rules need it)."""
+        return [operator_spec(task.operator) for task in self.design.tasks]
 
     @cached_property
     def group_index(self) -> dict[str, int]:

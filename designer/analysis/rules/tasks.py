@@ -33,7 +33,7 @@ def operator_arguments(ctx: Context) -> Iterator[Finding]:
     are not checked (their names are, by DD025).
     """
     for i, task in enumerate(ctx.design.tasks):
-        spec = operator_spec(task.operator)
+        spec = ctx.specs[i]
         path_problem = dotted_path_problem(task.operator) if "." in task.operator else None
         if path_problem and (spec is None or spec.is_custom):
             yield Finding("DD015", E, f"task {task.id!r}: custom operator class path {task.operator[:80]!r} "
@@ -125,7 +125,7 @@ def sensor_settings(ctx: Context) -> Iterator[Finding]:
     """A sensor without an explicit timeout (Airflow waits 7 days) or in poke mode (it holds a worker
     slot while it waits). Set `timeout` and `mode: reschedule`."""
     for i, task in enumerate(ctx.design.tasks):
-        spec = operator_spec(task.operator)
+        spec = ctx.specs[i]
         if spec is None or not spec.sensor:
             continue
         problems = []
@@ -153,7 +153,7 @@ def branch_follow_ons(ctx: Context) -> Iterator[Finding]:
     A direct downstream that is never chosen is always skipped."""
     tg = ctx.tg
     for i, task in enumerate(ctx.design.tasks):
-        spec = operator_spec(task.operator)
+        spec = ctx.specs[i]
         branching = spec is not None and spec.branches
         if task.branches and not branching:
             yield Finding("DD020", W, f"task {task.id!r} lists branches but {task.operator!r} does not branch",
@@ -226,7 +226,7 @@ def argument_names(ctx: Context) -> Iterator[Finding]:
     writes itself (`task_id`, `dag`, `task_group`). Checked for custom operators' arguments (DD015
     checks catalog operators'), expanded arguments and the fan_out argument."""
     for i, task in enumerate(ctx.design.tasks):
-        spec = operator_spec(task.operator)
+        spec = ctx.specs[i]
         names: list[tuple[str, tuple]] = []
         if spec is not None and spec.is_custom:
             names += [(name, ("tasks", i, "args", name)) for name in task.args]
