@@ -14,6 +14,7 @@ import datetime as dt
 import math
 import re
 import unicodedata
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 LINE_LENGTH = 88
@@ -24,9 +25,12 @@ class LiteralError(ValueError):
     """A value that cannot be written as a Python literal."""
 
 
-class Expr:
+class Expr(ABC):
+    """A piece of generated Python that knows its one-line form and, where it can, a multi-line one."""
+
+    @abstractmethod
     def flat(self) -> str:
-        raise NotImplementedError
+        """The expression on one line."""
 
     def split(self, indent: int, head: str, tail: str, stmt: bool) -> list[str] | None:
         """Multi-line layout, or None when the node cannot be split."""

@@ -21,7 +21,6 @@ RUNNABLE_OPERATORS = {"empty", "bash", "python", "branch_python", "short_circuit
 LOGICAL_DATE = "2024-01-02"
 # 2024-01-02 is not the first of the month, so the branch takes the incremental load.
 SKIPPED = {"branch_and_rejoin": {"full_load"}}
-KNOWN_SAMPLE_BUGS: dict[str, str] = {}  # sample stem -> why its run is expected to fail
 RUNNABLE = [p for p in sample_paths(valid_only=True)
             if all(t.operator in RUNNABLE_OPERATORS for t in load_design(p).tasks)]
 
@@ -37,8 +36,7 @@ def airflow_repo(tmp_path_factory):
 
 def _params():
     for path in RUNNABLE:
-        bug = KNOWN_SAMPLE_BUGS.get(path.stem)
-        yield pytest.param(path, id=path.stem, marks=[pytest.mark.xfail(reason=bug, run=False)] if bug else [])
+        yield pytest.param(path, id=path.stem)
 
 
 def test_the_runnable_samples_are_the_expected_ones():
