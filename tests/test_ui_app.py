@@ -262,6 +262,14 @@ def test_layout_placement_is_not_an_undo_step_but_a_drag_is(canvas_app):
     assert next(t for t in design(at).tasks if t.id == unplaced).position.x == 10
 
 
+def test_new_group_panel_offers_the_current_selection_as_members(app):
+    open_tab(app, "edit_tab", "New group")
+    for chosen in (["extract"], ["transform", "report"]):
+        app.session_state["selected"] = chosen
+        run(app)
+        assert by_label(app.multiselect, "Move these tasks into it").value == chosen
+
+
 def test_new_group_panel_nests_and_moves_members(app):
     new_empty(app)
     add_task(app, "a", operator="Empty")
@@ -272,7 +280,7 @@ def test_new_group_panel_nests_and_moves_members(app):
     run(app)
     by_label(app.text_input, "Group id").input("inner")
     app.selectbox(key="new_group_parent").select("outer")
-    app.multiselect(key="new_group_members").set_value(["a", "b"])
+    by_label(app.multiselect, "Move these tasks into it").set_value(["a", "b"])
     button(app, "Create group").click()
     run(app)
     assert {g.id: g.parent for g in design(app).groups} == {"outer": None, "inner": "outer"}

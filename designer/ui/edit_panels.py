@@ -6,6 +6,7 @@ Every change goes through `state.apply` with a pure edit, so undo/redo and error
 from __future__ import annotations
 
 import datetime as dt
+import zlib
 
 import pandas as pd
 import streamlit as st
@@ -55,9 +56,13 @@ def new_group() -> None:
     with st.form("new_group", border=False):
         group_id = st.text_input("Group id", key=f"new_group_id:{st.session_state.revision}")
         parent = st.selectbox("Inside", _group_options(), key="new_group_parent")
-        members = st.multiselect("Move these tasks into it", [t.id for t in state.design().tasks],
-                                 default=[i for i in state.selected() if i in {t.id for t in state.design().tasks}],
-                                 key="new_group_members")
+        task_ids = [t.id for t in state.design().tasks]
+        chosen = [i for i in state.selected() if i in set(task_ids)]
+        # Keyed by the selection: a keyed widget keeps its first default, and this one should follow
+        # what is selected on the canvas.
+        selection_key = zlib.crc32("\n".join(chosen).encode())
+        members = st.multiselect("Move these tasks into it", task_ids, default=chosen,
+                                 key=f"new_group_members:{selection_key}")
         if st.form_submit_button("Create group", width="stretch"):
             def edit(d):
                 d = edits.add_group(d, Group(id=group_id.strip(), parent=_group_value(parent)))
