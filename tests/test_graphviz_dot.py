@@ -1,6 +1,5 @@
 """The DOT preview: clusters for groups, and hostile labels that cannot break the syntax."""
 
-import shutil
 import subprocess
 
 import pytest
@@ -26,7 +25,6 @@ def test_nested_groups_become_nested_clusters():
     assert 'lhead="cluster_data_processing.quality"' in dot
 
 
-@pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's dot is installed by scripts/setup.sh")
 @pytest.mark.parametrize("path", sample_paths(), ids=lambda p: p.stem)
 def test_every_sample_renders_with_dot(path):
     proc = subprocess.run(["dot", "-Tsvg"], input=to_dot(load_design(path)), capture_output=True, text=True)
@@ -35,7 +33,6 @@ def test_every_sample_renders_with_dot(path):
         len(t.fan_out.values or range(t.fan_out.count or 0)) if t.fan_out else 1 for t in load_design(path).tasks)
 
 
-@pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's dot is installed by scripts/setup.sh")
 def test_hostile_labels_stay_labels():
     design = make("a>>b", groups={"g": None}, members={"b": "g"})
     design = design.model_copy(update={

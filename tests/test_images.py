@@ -1,4 +1,3 @@
-import shutil
 
 import pytest
 
@@ -6,8 +5,6 @@ from designer.storage import load_design
 from exporters import ExportError
 from exporters.images import render_image
 from tests.conftest import SAMPLES
-
-pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz's dot is installed by setup.sh")
 
 
 def test_svg_png_and_dot():

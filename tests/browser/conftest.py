@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from tests.browser.harness import ARTIFACTS, CHROMIUM, ROOT, launch_chromium, streamlit_server
+from tests.browser.harness import ARTIFACTS, ROOT, launch_chromium, streamlit_server
 
 DEMO_APP = ROOT / "designer" / "ui" / "canvas" / "demo_app.py"
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    if os.path.exists(CHROMIUM):
-        return
-    skip = pytest.mark.skip(reason=f"{CHROMIUM} is missing (scripts/setup.sh installs the chromium apt package)")
-    for item in items:
-        if "browser" in item.keywords:
-            item.add_marker(skip)
 
 
 @pytest.fixture(scope="module")

@@ -70,6 +70,10 @@ def streamlit_server(app: Path, timeout: float = 60.0) -> Iterator[str]:
 
 
 def launch_chromium(playwright):
+    # No skip when it is missing: scripts/setup.sh installs it, and browser tests that silently do not
+    # run would hide a broken UI.
+    if not os.path.exists(CHROMIUM):
+        raise RuntimeError(f"{CHROMIUM} is missing: run scripts/setup.sh (it installs the chromium apt package)")
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
 
 
