@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from designer.group_tree import ancestry, parents_of
 from designer.ids import local_id_problem
 from designer.model import Design, DynamicMapping, Edge, Group, Position, Task, UpstreamOutput
 
@@ -105,14 +106,16 @@ def _replace(design: Design, kind: str, item_id: str, changes: Mapping[str, Any]
 def move_to_group(design: Design, item_id: str, group_id: str | None) -> Design:
     """Put a task or a group into `group_id` (None: the top level)."""
     groups = {g.id: g for g in design.groups}
+    places = {t.id: t.group for t in design.tasks} | {g.id: g.parent for g in design.groups}
+    if item_id not in places:
+        raise EditError(f"{item_id!r} is not a task or group")
+    if places[item_id] == group_id:
+        return design  # already there, even where that is a dangling group or a parent loop
     if group_id is not None and group_id not in groups:
         raise EditError(f"group {group_id!r} does not exist")
     if item_id in groups:
-        ancestor = group_id
-        while ancestor is not None:
-            if ancestor == item_id:
-                raise EditError(f"group {item_id!r} cannot be put inside itself or its own subgroup")
-            ancestor = groups[ancestor].parent if ancestor in groups else None
+        if item_id in ancestry(parents_of(design.groups), group_id):
+            raise EditError(f"group {item_id!r} cannot be put inside itself or its own subgroup")
         return _replace(design, "groups", item_id, {"parent": group_id})
     return _replace(design, "tasks", item_id, {"group": group_id})
 
@@ -133,12 +136,13 @@ def remove(design: Design, ids: Iterable[str]) -> Design:
     """Delete tasks and groups with every edge touching them; a deleted group's members move to its parent,
     and deleted tasks disappear from branch lists."""
     doomed = set(ids)
-    groups = {g.id: g for g in design.groups}
+    parents = parents_of(design.groups)
 
     def surviving_parent(group_id: str | None) -> str | None:
-        while group_id is not None and group_id in doomed:
-            group_id = groups[group_id].parent if group_id in groups else None
-        return group_id
+        if group_id not in doomed:
+            return group_id
+        # The nearest enclosing group that stays; the top level when none does (or the chain loops).
+        return next((g for g in ancestry(parents, group_id) if g not in doomed), None)
 
     tasks = tuple(
         t.model_copy(update={"group": surviving_parent(t.group),

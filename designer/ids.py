@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from designer.group_tree import ancestry, parent_loop
 from designer.model import Design, Group, Task, TaskArgs
 
 # Airflow's limits apply to the composed (prefixed) id.
@@ -72,6 +73,7 @@ class Namespace:
         self.tasks: dict[str, Task] = {}
         for task in design.tasks:
             self.tasks.setdefault(task.id, task)
+        self._parents = {gid: group.parent for gid, group in self.groups.items()}
         self._chains: dict[str | None, tuple[str, ...]] = {None: ()}
         self._qualified: dict[str, str] = {}
         self._prefixes: dict[str | None, str] = {}
@@ -83,14 +85,10 @@ class Namespace:
         result = self._chains.get(group_id)
         if result is not None:
             return result
-        seen: list[str] = []
-        current = group_id
-        while current is not None and current in self.groups and current not in seen:
-            seen.append(current)
-            current = self.groups[current].parent
-        if current is not None and current in seen:
-            seen = seen[: seen.index(current) + 1]  # a parent cycle: cut it where it closes
-        result = tuple(reversed(seen))
+        up = ancestry(self._parents, group_id)
+        if loop := parent_loop(self._parents, group_id):
+            up = up[: up.index(loop[0]) + 1]  # a parent cycle: cut it where it closes
+        result = tuple(reversed(up))
         self._chains[group_id] = result
         return result
 

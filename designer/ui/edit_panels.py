@@ -93,66 +93,99 @@ def properties() -> None:
 
 def _task_form(task: Task) -> None:
     spec = operator_spec(task.operator)
-    rev = st.session_state.revision
-    key = f"task:{task.id}:{rev}"
+    key = f"task:{task.id}:{st.session_state.revision}"
     st.caption(f"{spec.label if spec else 'Unknown operator'} · {spec.description if spec else task.operator}")
+    free = spec is None or spec.free_args
+    branching = spec is not None and spec.branches
+    downstream = sorted({e.downstream for e in state.design().edges if e.upstream == task.id})
+    shown = {
+        "group": task.group or NO_GROUP, "trigger_rule": task.trigger_rule.value,
+        "branches": [b for b in task.branches if b in downstream],
+        "retries": "" if task.overrides.retries is None else str(task.overrides.retries),
+        "pool": task.overrides.pool or "", "estimate": task.estimated_duration.total_seconds() / 60,
+    }
     with st.form(key, border=False):
-        group = st.selectbox("Group", _group_options(), index=_group_options().index(task.group or NO_GROUP),
-                             key=f"{key}:group")
+        groups = forms.with_current(_group_options(), shown["group"])
+        entered = {"group": st.selectbox("Group", groups, index=groups.index(shown["group"]), key=f"{key}:group")}
         rules = [r.value for r in TriggerRule]
-        rule = st.selectbox("Trigger rule", rules, index=rules.index(task.trigger_rule.value), key=f"{key}:rule")
-        if spec is None or spec.free_args:
+        entered["trigger_rule"] = st.selectbox("Trigger rule", rules, index=rules.index(shown["trigger_rule"]),
+                                               key=f"{key}:rule")
+        if free:
             raw_free = forms.free_args_editor(task.args, f"{key}:free")
-            raws = {}
         else:
             raws = forms.operator_args_form(spec, task.args, key)
-        branches = task.branches
-        if spec is not None and spec.branches:
-            downstream = sorted({e.downstream for e in state.design().edges if e.upstream == task.id})
-            branches = st.multiselect("Branches it may choose", downstream,
-                                      default=[b for b in task.branches if b in downstream], key=f"{key}:branches")
+        if branching:
+            entered["branches"] = st.multiselect("Branches it may choose", downstream, default=shown["branches"],
+                                                 key=f"{key}:branches")
         c1, c2, c3 = st.columns(3)
-        retries = c1.text_input("retries", "" if task.overrides.retries is None else str(task.overrides.retries),
-                                key=f"{key}:retries")
-        pool = c2.text_input("pool", task.overrides.pool or "", key=f"{key}:pool")
-        estimate = c3.number_input("estimated minutes", min_value=0.0,
-                                   value=task.estimated_duration.total_seconds() / 60, key=f"{key}:estimate")
+        entered["retries"] = c1.text_input("retries", shown["retries"], key=f"{key}:retries")
+        entered["pool"] = c2.text_input("pool", shown["pool"], key=f"{key}:pool")
+        entered["estimate"] = c3.number_input("estimated minutes", min_value=0.0, value=shown["estimate"],
+                                              key=f"{key}:estimate")
         if st.form_submit_button("Apply", type="primary", width="stretch"):
             try:
-                args = (forms.parse_free_args(raw_free) if spec is None or spec.free_args
-                        else forms.parse_args(spec, raws, task.args))
-                overrides = task.overrides.model_copy(update={
-                    "retries": int(retries) if retries.strip() else None, "pool": pool.strip() or None})
+                update = _task_changes(task, forms.changed(shown, entered))
+                args = forms.parse_free_args(raw_free, task.args) if free else forms.parse_args(spec, raws, task.args)
             except (forms.FormError, ValueError) as exc:
                 st.error(str(exc))
                 return
-            state.apply(lambda d: edits.move_to_group(edits.update_task(
-                d, task.id, trigger_rule=rule, args=args, branches=branches, overrides=overrides.model_dump(),
-                estimated_duration=dt.timedelta(minutes=estimate)), task.id, _group_value(group)),
-                f"Updated {task.id}")
+            if args != task.args:
+                update["args"] = args
+            group = update.pop("group", task.group)
+            state.apply(lambda d: edits.move_to_group(edits.update_task(d, task.id, **update), task.id, group),
+                        f"Updated {task.id}")
+
+
+def _task_changes(task: Task, changes: dict) -> dict:
+    """Task fields for the form entries the user changed (raises ValueError for a bad number)."""
+    update: dict = {}
+    overrides: dict = {}
+    for name, value in changes.items():
+        if name == "group":
+            update["group"] = _group_value(value)
+        elif name == "estimate":
+            update["estimated_duration"] = dt.timedelta(minutes=value)
+        elif name == "retries":
+            overrides["retries"] = int(value) if value.strip() else None
+        elif name == "pool":
+            overrides["pool"] = value.strip() or None
+        else:
+            update[name] = value
+    if overrides:
+        update["overrides"] = task.overrides.model_copy(update=overrides).model_dump()
+    return update
 
 
 def _group_form(group: Group) -> None:
     key = f"group:{group.id}:{st.session_state.revision}"
+    shown = {
+        "parent": group.parent or NO_GROUP, "tooltip": group.tooltip, "ui_color": group.ui_color or "#eef4fb",
+        "prefix_group_id": group.prefix_group_id,
+        "retries": "" if group.default_args.retries is None else str(group.default_args.retries),
+    }
     with st.form(key, border=False):
-        options = _group_options(exclude=group.id)
-        parent = st.selectbox("Inside", options, index=options.index(group.parent or NO_GROUP)
-                              if (group.parent or NO_GROUP) in options else 0, key=f"{key}:parent")
-        tooltip = st.text_input("Tooltip", group.tooltip, key=f"{key}:tooltip")
-        color = st.color_picker("Colour", group.ui_color or "#eef4fb", key=f"{key}:color")
-        prefix = st.checkbox("Prefix task ids with the group id", group.prefix_group_id, key=f"{key}:prefix")
-        retries = st.text_input("retries for its tasks", "" if group.default_args.retries is None
-                                else str(group.default_args.retries), key=f"{key}:retries")
+        options = forms.with_current(_group_options(exclude=group.id), shown["parent"])
+        entered = {
+            "parent": st.selectbox("Inside", options, index=options.index(shown["parent"]), key=f"{key}:parent"),
+            "tooltip": st.text_input("Tooltip", shown["tooltip"], key=f"{key}:tooltip"),
+            "ui_color": st.color_picker("Colour", shown["ui_color"], key=f"{key}:color"),
+            "prefix_group_id": st.checkbox("Prefix task ids with the group id", shown["prefix_group_id"],
+                                           key=f"{key}:prefix"),
+            "retries": st.text_input("retries for its tasks", shown["retries"], key=f"{key}:retries"),
+        }
         if st.form_submit_button("Apply", type="primary", width="stretch"):
-            try:
-                default_args = group.default_args.model_copy(
-                    update={"retries": int(retries) if retries.strip() else None}).model_dump()
-            except ValueError:
-                st.error(f"retries must be a whole number, got {retries!r}")
-                return
-            state.apply(lambda d: edits.update_group(d, group.id, parent=_group_value(parent), tooltip=tooltip,
-                                                     ui_color=color, prefix_group_id=prefix,
-                                                     default_args=default_args), f"Updated group {group.id}")
+            update = forms.changed(shown, entered)
+            if "parent" in update:
+                update["parent"] = _group_value(update["parent"])
+            if "retries" in update:
+                retries = update.pop("retries")
+                try:
+                    value = int(retries) if retries.strip() else None
+                except ValueError:
+                    st.error(f"retries must be a whole number, got {retries!r}")
+                    return
+                update["default_args"] = group.default_args.model_copy(update={"retries": value}).model_dump()
+            state.apply(lambda d: edits.update_group(d, group.id, **update), f"Updated group {group.id}")
 
 
 def _rename_delete(item_id: str) -> None:
@@ -168,43 +201,75 @@ def _rename_delete(item_id: str) -> None:
 def dag_settings() -> None:
     dag = state.design().dag
     key = f"dag:{st.session_state.revision}"
+    plain_schedule = dag.schedule is None or isinstance(dag.schedule, str)
+    shown = {
+        "dag_id": dag.dag_id, "description": dag.description,
+        "schedule": dag.schedule if isinstance(dag.schedule, str) else "", "start_date": dag.start_date.date(),
+        "catchup": dag.catchup, "owner": dag.default_args.owner or "", "retries": dag.default_args.retries,
+        "tags": ", ".join(dag.tags), "max_active_tasks": dag.max_active_tasks,
+    }
     with st.form(key, border=False):
-        dag_id = st.text_input("dag_id", dag.dag_id, key=f"{key}:id")
-        description = st.text_input("Description", dag.description, key=f"{key}:desc")
-        schedule = st.text_input("Schedule (cron or preset; empty for manual runs)",
-                                 dag.schedule if isinstance(dag.schedule, str) else "", key=f"{key}:schedule",
-                                 disabled=not (dag.schedule is None or isinstance(dag.schedule, str)))
-        start = st.date_input("Start date", dag.start_date.date(), key=f"{key}:start")
-        catchup = st.checkbox("Catch up missed runs", dag.catchup, key=f"{key}:catchup")
+        entered = {
+            "dag_id": st.text_input("dag_id", shown["dag_id"], key=f"{key}:id"),
+            "description": st.text_input("Description", shown["description"], key=f"{key}:desc"),
+            "schedule": st.text_input("Schedule (cron or preset; empty for manual runs)", shown["schedule"],
+                                      key=f"{key}:schedule", disabled=not plain_schedule),
+            "start_date": st.date_input("Start date", shown["start_date"], key=f"{key}:start",
+                                        help="The time of day and the timezone are kept."),
+            "catchup": st.checkbox("Catch up missed runs", shown["catchup"], key=f"{key}:catchup"),
+        }
         c1, c2 = st.columns(2)
-        owner = c1.text_input("Owner", dag.default_args.owner or "", key=f"{key}:owner")
-        retries = c2.number_input("Retries (all tasks)", 0, 100, dag.default_args.retries or 0, key=f"{key}:retries")
-        tags = st.text_input("Tags (comma separated)", ", ".join(dag.tags), key=f"{key}:tags")
-        max_tasks = st.number_input("max_active_tasks", 1, 10_000, dag.max_active_tasks or 16, key=f"{key}:mat")
+        entered["owner"] = c1.text_input("Owner", shown["owner"], key=f"{key}:owner")
+        entered["retries"] = c2.number_input("Retries (all tasks)", 0, 100, shown["retries"], key=f"{key}:retries",
+                                             placeholder="not set")
+        entered["tags"] = st.text_input("Tags (comma separated)", shown["tags"], key=f"{key}:tags")
+        entered["max_active_tasks"] = st.number_input("max_active_tasks", 1, 10_000, shown["max_active_tasks"],
+                                                      key=f"{key}:mat", placeholder="Airflow's default")
         if st.form_submit_button("Apply", type="primary", width="stretch"):
-            changes = {
-                "dag_id": dag_id.strip(), "description": description, "catchup": catchup,
-                "start_date": dt.datetime.combine(start, dt.time()),
-                "default_args": dag.default_args.model_copy(update={"owner": owner.strip() or None,
-                                                                    "retries": int(retries)}).model_dump(),
-                "tags": [t.strip() for t in tags.split(",") if t.strip()],
-                "max_active_tasks": int(max_tasks),
-            }
-            if dag.schedule is None or isinstance(dag.schedule, str):
-                changes["schedule"] = schedule.strip() or None
+            changes = _dag_changes(dag, forms.changed(shown, entered))
             state.apply(lambda d: edits.update_dag(d, **changes), "Updated DAG settings")
+
+
+def _dag_changes(dag, changes: dict) -> dict:
+    """DagSettings fields for the form entries the user changed."""
+    update: dict = {}
+    default_args: dict = {}
+    for name, value in changes.items():
+        if name == "start_date":  # only the day is edited here: keep the time of day and the timezone
+            update[name] = dag.start_date.replace(year=value.year, month=value.month, day=value.day)
+        elif name == "owner":
+            default_args["owner"] = value.strip() or None
+        elif name == "retries":
+            default_args["retries"] = None if value is None else int(value)
+        elif name == "tags":
+            update[name] = [t.strip() for t in value.split(",") if t.strip()]
+        elif name == "max_active_tasks":
+            update[name] = None if value is None else int(value)
+        elif name == "dag_id":
+            update[name] = value.strip()
+        elif name == "schedule":
+            update[name] = value.strip() or None
+        else:
+            update[name] = value
+    if default_args:
+        update["default_args"] = dag.default_args.model_copy(update=default_args).model_dump()
+    return update
 
 
 BULK_COLUMNS = ["id", "operator", "group", "trigger_rule", "retries", "pool", "estimated_minutes"]
 
 
+def table_row(task: Task) -> dict:
+    """One task as a row of the bulk table (what the table shows)."""
+    return {"id": task.id, "operator": task.operator, "group": task.group or "",
+            "trigger_rule": task.trigger_rule.value, "retries": task.overrides.retries,
+            "pool": task.overrides.pool or "", "estimated_minutes": task.estimated_duration.total_seconds() / 60}
+
+
 def bulk_table() -> None:
     """Edit common properties of many tasks at once."""
     design = state.design()
-    frame = pd.DataFrame([{
-        "id": t.id, "operator": t.operator, "group": t.group or "", "trigger_rule": t.trigger_rule.value,
-        "retries": t.overrides.retries, "pool": t.overrides.pool or "",
-        "estimated_minutes": t.estimated_duration.total_seconds() / 60} for t in design.tasks], columns=BULK_COLUMNS)
+    frame = pd.DataFrame([table_row(t) for t in design.tasks], columns=BULK_COLUMNS)
     edited = st.data_editor(
         frame, key=f"bulk:{st.session_state.revision}", hide_index=True, width="stretch",
         disabled=["id", "operator"], num_rows="fixed",
@@ -218,18 +283,35 @@ def bulk_table() -> None:
         state.apply(lambda d: apply_table(d, edited.to_dict("records")), "Updated tasks from the table")
 
 
+def _cell(value):
+    """A table cell with pandas' missing values (NaN, NA) as None."""
+    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
+
+
 def apply_table(design, rows: list[dict]):
-    """The design with each row's editable columns applied to its task (pure, used by the table)."""
+    """The design with the cells that differ from the task's current row applied (pure, used by the table):
+    an untouched cell never rewrites its field."""
+    tasks = {t.id: t for t in design.tasks}
     for row in rows:
-        task = next(t for t in design.tasks if t.id == row["id"])
-        retries = row.get("retries")
-        overrides = task.overrides.model_copy(update={
-            "retries": None if retries is None or pd.isna(retries) else int(retries),
-            "pool": row.get("pool") or None}).model_dump()
-        minutes = row.get("estimated_minutes")
-        design = edits.update_task(design, task.id, trigger_rule=row["trigger_rule"], overrides=overrides,
-                                   estimated_duration=dt.timedelta(minutes=0 if pd.isna(minutes) else minutes))
-        design = edits.move_to_group(design, task.id, row.get("group") or None)
+        task = tasks[row["id"]]
+        cells = forms.changed({k: _cell(v) for k, v in table_row(task).items()},
+                              {k: _cell(row.get(k)) for k in BULK_COLUMNS if k not in ("id", "operator")})
+        update: dict = {}
+        overrides: dict = {}
+        if "retries" in cells:
+            overrides["retries"] = None if cells["retries"] is None else int(cells["retries"])
+        if "pool" in cells:
+            overrides["pool"] = cells["pool"] or None
+        if overrides:
+            update["overrides"] = task.overrides.model_copy(update=overrides).model_dump()
+        if "trigger_rule" in cells:
+            update["trigger_rule"] = cells["trigger_rule"]
+        if "estimated_minutes" in cells:
+            update["estimated_duration"] = dt.timedelta(minutes=cells["estimated_minutes"] or 0)
+        if update:
+            design = edits.update_task(design, task.id, **update)
+        if "group" in cells:
+            design = edits.move_to_group(design, task.id, cells["group"] or None)
     return design
 
 

@@ -7,6 +7,7 @@ argument's name instead of being stored.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import streamlit as st
@@ -20,6 +21,42 @@ class FormError(ValueError):
     """A form value that does not parse; the message names the field."""
 
 
+def changed(shown: Mapping[str, Any], entered: Mapping[str, Any]) -> dict[str, Any]:
+    """The entries of `entered` that differ from what their widgets first showed (`shown`).
+
+    Forms apply only these, so pressing Apply without touching anything changes nothing: a value the
+    widget cannot show exactly (a start time, an unset number, a colour left unset) is never replaced
+    by the widget's approximation of it.
+
+    >>> changed({"a": 1, "b": ""}, {"a": 1, "b": "x"})
+    {'b': 'x'}
+    """
+    return {name: value for name, value in entered.items() if value != shown[name]}
+
+
+def with_current(options: list[str], current: str) -> list[str]:
+    """`options`, plus `current` when it is not one of them (a dangling reference or an odd value in a
+    loaded design), so a selectbox can show what the design holds instead of silently picking another.
+
+    >>> with_current(["a", "b"], "z"), with_current(["a", "b"], "b")
+    (['a', 'b', 'z'], ['a', 'b'])
+    """
+    return options if current in options else [*options, current]
+
+
+def shown_arg(spec: ArgSpec, current: Any) -> Any:
+    """The raw widget value `arg_widget` shows for an argument holding `current` (None: unset)."""
+    if spec.choices:
+        return current if current in spec.choices else ("(default)" if current is None else str(current))
+    if spec.type == "bool":
+        if current is None or isinstance(current, bool):
+            return {None: "(default)", True: "true", False: "false"}[current]
+        return str(current)
+    if spec.type in ("list", "dict"):
+        return "" if current is None else json.dumps(current, default=str)
+    return "" if current is None else str(current)
+
+
 def arg_widget(spec: ArgSpec, name: str, current: Any, key: str) -> Any:
     """Render one operator argument's widget and return its raw widget value."""
     label = f"{name} *" if spec.required else name
@@ -29,20 +66,13 @@ def arg_widget(spec: ArgSpec, name: str, current: Any, key: str) -> Any:
     if spec.default is not None:
         notes.append(f"default: {spec.default!r}")
     help_text = "; ".join(notes) or None
-    if spec.choices:
-        options = ["(default)", *spec.choices]
-        index = options.index(current) if current in options else 0
-        return st.selectbox(label, options, index=index, key=key, help=help_text)
-    if spec.type == "bool":
-        options = ["(default)", "true", "false"]
-        index = {None: 0, True: 1, False: 2}.get(current, 0)
-        return st.selectbox(label, options, index=index, key=key, help=help_text)
+    shown = shown_arg(spec, current)
+    if spec.choices or spec.type == "bool":
+        options = with_current(["(default)", *(spec.choices or ("true", "false"))], shown)
+        return st.selectbox(label, options, index=options.index(shown), key=key, help=help_text)
     if spec.type in ("list", "dict"):
-        text = "" if current is None else json.dumps(current)
-        return st.text_area(label, text, key=key, help=(help_text or "") + " (JSON or YAML)", height=68)
-    multiline = name in ("bash_command", "sql", "html_content")
-    shown = "" if current is None else str(current)
-    if multiline:
+        return st.text_area(label, shown, key=key, help=(help_text or "") + " (JSON or YAML)", height=68)
+    if name in ("bash_command", "sql", "html_content"):
         return st.text_area(label, shown, key=key, help=help_text, height=90)
     return st.text_input(label, shown, key=key, help=help_text)
 
@@ -75,23 +105,34 @@ def operator_args_form(spec: OperatorSpec, current: dict[str, Any], key_prefix: 
     return raws
 
 
-def parse_args(spec: OperatorSpec, raws: dict[str, Any], keep: dict[str, Any]) -> dict[str, Any]:
-    """The task's new args: parsed widget values, plus `keep` (arguments the form does not show)."""
-    args = {k: v for k, v in keep.items() if k not in spec.args}
-    for name, raw in raws.items():
+def parse_args(spec: OperatorSpec, raws: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
+    """The task's new args: `current` with the arguments whose widgets the user changed parsed anew
+    (an emptied widget removes its argument); untouched arguments keep their exact value."""
+    args = dict(current)
+    shown = {name: shown_arg(spec.args[name], current.get(name)) for name in raws}
+    for name, raw in changed(shown, raws).items():
         present, value = parse_arg(spec.args[name], name, raw)
         if present:
             args[name] = value
+        else:
+            args.pop(name, None)
     return args
 
 
-def free_args_editor(current: dict[str, Any], key: str) -> str:
+def shown_free_args(current: Mapping[str, Any]) -> str:
+    """The text `free_args_editor` shows for a custom operator's arguments."""
+    return yaml.safe_dump(dict(current), sort_keys=False) if current else ""
+
+
+def free_args_editor(current: Mapping[str, Any], key: str) -> str:
     """A YAML box for a custom operator's free arguments."""
-    text = yaml.safe_dump(current, sort_keys=False) if current else ""
-    return st.text_area("Arguments (YAML mapping)", text, key=key, height=120)
+    return st.text_area("Arguments (YAML mapping)", shown_free_args(current), key=key, height=120)
 
 
-def parse_free_args(text: str) -> dict[str, Any]:
+def parse_free_args(text: str, current: Mapping[str, Any]) -> dict[str, Any]:
+    """The arguments typed in the YAML box; `current` itself when the text was not changed."""
+    if text == shown_free_args(current):
+        return dict(current)
     if not text.strip():
         return {}
     value = _safe_yaml(text, "arguments")

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from designer.analysis.findings import Finding, Severity, rule
 from designer.analysis.graph import end_chain
 from designer.analysis.report import Context
+from designer.group_tree import parent_loop, parents_of
 from designer.ids import MAX_GROUP_ID_LENGTH, MAX_TASK_ID_LENGTH, dag_id_problem, local_id_problem
 
 E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO  # noqa: E741
@@ -155,20 +156,14 @@ def cycles(ctx: Context) -> Iterator[Finding]:
 @rule("DD006", "group-parent-cycle", E)
 def group_parent_cycles(ctx: Context) -> Iterator[Finding]:
     """Groups whose parent chain loops back on itself (a group nested in its own descendant)."""
-    groups = ctx.tg.ns.groups
+    parents = parents_of(ctx.tg.ns.groups.values())
     reported: set[str] = set()
-    for gid in sorted(groups):
-        seen: list[str] = []
-        current: str | None = gid
-        while current is not None and current in groups and current not in seen:
-            seen.append(current)
-            current = groups[current].parent
-        if current is not None and current in seen:
-            loop = seen[seen.index(current):]
-            if not reported.intersection(loop):
-                reported.update(loop)
-                yield Finding("DD006", E, f"groups nest in a loop: {' -> '.join(loop + [loop[0]])}",
-                              tuple(loop), ("groups", ctx.group_index[loop[0]], "parent"))
+    for gid in sorted(parents):
+        loop = list(parent_loop(parents, gid))
+        if loop and not reported.intersection(loop):
+            reported.update(loop)
+            yield Finding("DD006", E, f"groups nest in a loop: {' -> '.join(loop + [loop[0]])}",
+                          tuple(loop), ("groups", ctx.group_index[loop[0]], "parent"))
 
 
 def _where(ctx: Context, ref: str) -> tuple:

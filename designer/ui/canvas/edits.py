@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from designer import edits
+from designer.group_tree import parent_loop, parents_of
 from designer.ids import local_id_problem
 from designer.model import Design, Position, Task
 
@@ -58,16 +59,8 @@ def _point(value: Any) -> tuple[float, float] | None:
 
 def _parent_cycle(design: Design, group_ids: list[str]) -> bool:
     """True when the parent chain of any of `group_ids` loops (a broken design still loads)."""
-    parents = {g.id: g.parent for g in design.groups}
-    for start in group_ids:
-        seen: set[str] = set()
-        current: str | None = start
-        while current is not None and current in parents:
-            if current in seen:
-                return True
-            seen.add(current)
-            current = parents[current]
-    return False
+    parents = parents_of(design.groups)
+    return any(parent_loop(parents, start) for start in group_ids)
 
 
 def _connect(design: Design, op: Mapping[str, Any]) -> Design:
