@@ -71,6 +71,7 @@ def render() -> None:
         "Graphviz preview": partial(review_panels.preview, report),
         "Export": io_panels.export_panel,
     })
+    state.finish_run()
 
 
 def lazy_tabs(key: str, panels: dict[str, Callable[[], None]]) -> None:

@@ -122,3 +122,14 @@ def take_message() -> tuple[str, str] | None:
     message = st.session_state.get("message")
     st.session_state.message = None
     return message
+
+
+def finish_run() -> None:
+    """Mark the end of a completed run on the page: `<span class="dd-run" data-run="N">`, N counting this
+    session's completed runs. The last statement of a page: a run stopped early (st.rerun) never gets
+    here, so browser tests and bench/ui.py wait for the run their action caused by its number, together
+    with Streamlit's own running state (tests/browser/harness.py)."""
+    ss = st.session_state
+    ss.runs = ss.get("runs", 0) + 1
+    st.html(f'<span class="dd-run" data-run="{ss.runs}"></span>')
+

@@ -77,9 +77,35 @@ def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
 
 
-def wait_rerun_done(page, timeout: float = 15_000) -> None:
-    """Wait until Streamlit is not running the script (its status widget is gone)."""
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
+# Streamlit's own running state (the attributes its e2e tests read) and the number of the last completed
+# run, which the app writes as its last element (designer.ui.state.finish_run).
+_APP_IDLE = """(after) => {
+  const app = document.querySelector("[data-testid='stApp']");
+  const mark = document.querySelector('.dd-run');
+  return !!app && app.dataset.testScriptState === 'notRunning' && app.dataset.testConnectionState === 'CONNECTED'
+    && !!mark && Number(mark.dataset.run) > after;
+}"""
+
+
+def completed_runs(page) -> int:
+    """How many runs of this session the app has completed (-1 before the first)."""
+    return page.evaluate("() => Number(document.querySelector('.dd-run')?.dataset.run ?? -1)")
+
+
+def wait_rerun_done(page, timeout: float = 15_000, *, after: int = -1) -> None:
+    """Wait until Streamlit is not running the script and the app has completed a run numbered above
+    `after`: a run stopped early for a rerun (st.rerun) leaves Streamlit briefly 'notRunning' but never
+    writes its number, and stale elements are removed only when a run completes."""
+    page.wait_for_function(_APP_IDLE, arg=after, timeout=timeout)
+
+
+@contextlib.contextmanager
+def app_run(page, timeout: float = 15_000) -> Iterator[None]:
+    """Wrap one user action that makes the app rerun: on exit, wait until the run it caused (or a later
+    one) has completed. Reading the page right after a click could see the previous run's elements."""
+    before = completed_runs(page)
+    yield
+    wait_rerun_done(page, timeout, after=before)
 
 
 HOOK = "window.__dagCanvas && window.__dagCanvas.canvas"

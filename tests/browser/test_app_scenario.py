@@ -16,7 +16,19 @@ import pytest
 import yaml
 
 from designer.storage import parse_design
-from tests.browser.harness import HOOK, ROOT, box, drag, draw_edge, settle, shot, show_canvas, streamlit_server
+from tests.browser.harness import (
+    HOOK,
+    ROOT,
+    app_run,
+    box,
+    drag,
+    draw_edge,
+    settle,
+    shot,
+    show_canvas,
+    streamlit_server,
+    wait_rerun_done,
+)
 from tests.support.python_export import load, structure_problems
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -39,17 +51,12 @@ def metric(page, label: str) -> str:
     return card.locator("[data-testid='stMetricValue']").inner_text().strip()
 
 
-def wait_metric(page, label: str, value: str, timeout: float = 15_000) -> None:
-    page.wait_for_function(
-        "([label, value]) => [...document.querySelectorAll(\"[data-testid='stMetric']\")].some(m =>"
-        " m.querySelector(\"[data-testid='stMetricLabel']\")?.innerText.trim() === label &&"
-        " m.querySelector(\"[data-testid='stMetricValue']\")?.innerText.trim() === value)",
-        arg=[label, value], timeout=timeout)
-    settle(page)
-
-
 def tab(page, name: str) -> None:
-    page.get_by_role("tab", name=name, exact=True).click()
+    """Open a tab; tabs are lazy (the open one's panel runs), so opening one is a rerun to wait for."""
+    button = page.get_by_role("tab", name=name, exact=True)
+    if button.get_attribute("aria-selected") != "true":
+        with app_run(page):
+            button.click()
 
 
 def visible(locator):
@@ -63,7 +70,10 @@ def choose(page, label: str, option: str) -> None:
 
 
 def click_button(page, name: str) -> None:
-    visible(page.get_by_role("button", name=name, exact=True)).first.click()
+    """Click a button and wait for the run it causes to complete."""
+    with app_run(page):
+        visible(page.get_by_role("button", name=name, exact=True)).first.click()
+    settle(page)
 
 
 def findings_text(page) -> str:
@@ -76,8 +86,7 @@ def add_from_palette(page, task_id: str, operator: str, expected_tasks: int) -> 
     choose(page, "Operator", operator)
     visible(page.get_by_label("Task id", exact=True)).fill(task_id)
     click_button(page, "Add task")
-    page.wait_for_function(f"() => {HOOK} && window.__dagCanvas.canvas.counts().tasks === {expected_tasks}")
-    settle(page)
+    assert canvas(page, "counts().tasks") == expected_tasks
 
 
 def drop_into(page, item: str, group: str, *, item_is_group: bool = False) -> None:
@@ -87,10 +96,10 @@ def drop_into(page, item: str, group: str, *, item_is_group: bool = False) -> No
     b, g = box(page, item), box(page, group)
     grip = (b["x1"] + 6, b["y2"] - 6) if item_is_group else (b["cx"], b["cy"])
     empty = not canvas(page, f"cy.getElementById({group!r}).isParent()")
-    drag(page, grip, (g["cx"], g["cy"] if empty else g["y2"] - 6))
-    page.wait_for_function("([i, g]) => window.__dagCanvas.canvas.parentOf(i) === g", arg=[item, group],
-                           timeout=10_000)
+    with app_run(page):
+        drag(page, grip, (g["cx"], g["cy"] if empty else g["y2"] - 6))
     settle(page)
+    assert canvas(page, f"parentOf({item!r})") == group
 
 
 def download(page, name_pattern: str, tmp_path, *, target: str | None = None) -> bytes:
@@ -101,25 +110,31 @@ def download(page, name_pattern: str, tmp_path, *, target: str | None = None) ->
     return path.read_bytes()
 
 
-def test_draw_review_undo_stamp_and_download(app_url, page, tmp_path):
-    page.goto(app_url)
+def open_app(page, url: str) -> None:
+    """Load the page and wait for its first run and the canvas' first layout (stored by a second run)."""
+    page.goto(url)
+    wait_rerun_done(page, 60_000)
     page.wait_for_function(f"() => {HOOK} && window.__dagCanvas.canvas.counts().tasks > 0", timeout=60_000)
-    settle(page)
+    settle(page, 60_000)
+
+
+def test_draw_review_undo_stamp_and_download(app_url, page, tmp_path):
+    open_app(page, app_url)
 
     # An empty design, then five tasks from the palette.
     click_button(page, "New empty design")
-    page.wait_for_function(f"() => {HOOK} && window.__dagCanvas.canvas.counts().tasks === 0")
-    wait_metric(page, "Tasks", "0")
+    assert canvas(page, "counts().tasks") == 0 and metric(page, "Tasks") == "0"
     for n, (task_id, operator) in enumerate(TASKS, start=1):
         add_from_palette(page, task_id, operator, n)
-    wait_metric(page, "Tasks", "5")
+    assert metric(page, "Tasks") == "5"
     shot(page, "app_01_five_tasks")
 
     # Four edges drawn with the mouse: t1 >> t2 >> t3 >> t4 >> t5.
     for n, (up, down) in enumerate([("t1", "t2"), ("t2", "t3"), ("t3", "t4"), ("t4", "t5")], start=1):
-        draw_edge(page, up, down)
-        page.wait_for_function("([u, d]) => window.__dagCanvas.canvas.hasEdge(u, d)", arg=[up, down])
-        wait_metric(page, "Edges", str(n))
+        with app_run(page):
+            draw_edge(page, up, down)
+        settle(page)
+        assert canvas(page, f"hasEdge({up!r}, {down!r})") and metric(page, "Edges") == str(n)
     assert metric(page, "Depth") == "5"
     shot(page, "app_02_four_edges")
 
@@ -127,41 +142,43 @@ def test_draw_review_undo_stamp_and_download(app_url, page, tmp_path):
     # dragging). A click on the background first: the panel offers the selected tasks as members.
     show_canvas(page)
     corner = page.locator(".dagc-cy").first.bounding_box()
-    page.mouse.click(corner["x"] + 8, corner["y"] + 8)
-    page.wait_for_function("() => window.__dagCanvas.canvas.selected().length === 0")
+    with app_run(page):
+        page.mouse.click(corner["x"] + 8, corner["y"] + 8)
     settle(page)
+    assert canvas(page, "selected().length") == 0
     for group_id in ("inner", "outer"):
         tab(page, "New group")
         visible(page.get_by_label("Group id", exact=True)).fill(group_id)
         click_button(page, "Create group")
-        page.wait_for_function("(g) => window.__dagCanvas.canvas.box(g) !== null", arg=group_id)
-        settle(page)
+        assert canvas(page, f"box({group_id!r})") is not None
     drop_into(page, "t2", "inner")
     drop_into(page, "t3", "inner")
     drop_into(page, "inner", "outer", item_is_group=True)
-    wait_metric(page, "Groups", "2")
+    assert metric(page, "Groups") == "2"
     shot(page, "app_03_nested_groups")
 
     # A bash command set in the property panel of the task selected on the canvas.
     show_canvas(page)
     t1 = box(page, "t1")
-    page.mouse.click(t1["cx"], t1["cy"])
+    with app_run(page):
+        page.mouse.click(t1["cx"], t1["cy"])
     settle(page)
     tab(page, "Properties")
     command = visible(page.get_by_label("bash_command *", exact=True))
     command.fill("echo 'hello from {{ ds }}'")
     click_button(page, "Apply")
-    page.get_by_text("Updated t1").wait_for(timeout=15_000)
-    settle(page)
+    assert page.get_by_text("Updated t1").is_visible()
 
     # A back edge makes a cycle: the finding appears; undo takes it away.
-    draw_edge(page, "t5", "t1")
-    wait_metric(page, "Depth", "cycle")
+    with app_run(page):
+        draw_edge(page, "t5", "t1")
+    settle(page)
+    assert metric(page, "Depth") == "cycle"
     assert "DD005" in findings_text(page)
     assert "hl-cycle" in canvas(page, "classesOf('t1')")
     shot(page, "app_04_cycle_found")
     click_button(page, "↶ Undo")
-    wait_metric(page, "Depth", "5")
+    assert metric(page, "Depth") == "5"
     assert "DD005" not in findings_text(page)
     assert not canvas(page, "hasEdge('t5', 't1')")
     shot(page, "app_05_cycle_undone")
@@ -171,15 +188,15 @@ def test_draw_review_undo_stamp_and_download(app_url, page, tmp_path):
     choose(page, "Pattern", "Fan-out / fan-in")
     choose(page, "After", "t5")
     click_button(page, "Stamp")
-    page.wait_for_function("() => window.__dagCanvas.canvas.counts().groups === 3", timeout=15_000)
-    settle(page)
+    assert canvas(page, "counts().groups") == 3
     shot(page, "app_06_fan_out_stamped")
     assert metric(page, "Errors") == "0"
 
     # Downloads: the Airflow 3 module, the design file and the repo bundle.
     tab(page, "Export")
     module = download(page, r"^Download dag_.*\.py$", tmp_path)
-    visible(page.get_by_text("Design YAML", exact=True)).first.click()
+    with app_run(page):
+        visible(page.get_by_text("Design YAML", exact=True)).first.click()
     settle(page)
     design_bytes = download(page, r"^Download .*\.yaml$", tmp_path)
     bundle = download(page, r"^Repo bundle", tmp_path)
@@ -214,25 +231,26 @@ def test_draw_review_undo_stamp_and_download(app_url, page, tmp_path):
 
 
 def test_uploads_open_good_files_and_a_bad_one_changes_nothing(app_url, page):
-    page.goto(app_url)
-    page.wait_for_function(f"() => {HOOK} && window.__dagCanvas.canvas.counts().tasks === 7", timeout=60_000)
-    settle(page)
+    open_app(page, app_url)
+    assert canvas(page, "counts().tasks") == 7
     uploader = page.locator("[data-testid='stFileUploader'] input[type=file]")
 
-    uploader.set_input_files(files=[{"name": "broken.yaml", "mimeType": "application/x-yaml",
-                                     "buffer": b"dag:\n  dag_id: x\n  dag_id: y\n"}])
-    page.get_by_text("Could not open broken.yaml; your current design is unchanged").wait_for(timeout=15_000)
+    with app_run(page):
+        uploader.set_input_files(files=[{"name": "broken.yaml", "mimeType": "application/x-yaml",
+                                         "buffer": b"dag:\n  dag_id: x\n  dag_id: y\n"}])
+    settle(page)
+    assert page.get_by_text("Could not open broken.yaml; your current design is unchanged").is_visible()
     alert = page.locator("[data-testid='stAlert']").first.inner_text()
     assert "broken.yaml:3: dag: key 'dag_id' appears twice" in alert
-    settle(page)
     assert page.locator("h1").first.inner_text() == "nested_taskgroups"
     assert canvas(page, "counts().tasks") == 7
     shot(page, "app_08_bad_upload")
 
     golden = ROOT / "tests" / "golden" / "linear_etl" / "dag-factory" / "dags" / "dag_linear_etl.yaml"
-    uploader.set_input_files(str(golden))
-    page.wait_for_function("() => document.querySelector('h1')?.innerText === 'linear_etl'", timeout=15_000)
-    page.wait_for_function(f"() => {HOOK} && window.__dagCanvas.canvas.counts().tasks === 4", timeout=15_000)
+    with app_run(page):
+        uploader.set_input_files(str(golden))
     settle(page)
+    assert page.locator("h1").first.inner_text() == "linear_etl"
+    assert canvas(page, "counts().tasks") == 4
     assert page.errors == [], page.errors
     shot(page, "app_09_dag_factory_opened")

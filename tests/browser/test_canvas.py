@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from tests.browser.harness import HOOK, box, drag, draw_edge, settle, shot, show_canvas
+from tests.browser.harness import HOOK, app_run, box, drag, draw_edge, settle, shot, show_canvas, wait_rerun_done
 
 pytestmark = pytest.mark.browser
 
@@ -24,20 +24,14 @@ def line(page, prefix: str) -> str:
     return match.group(1).strip() if match else ""
 
 
-def wait_model(page, needle: str, *, present: bool = True, timeout: float = 10_000) -> None:
-    page.wait_for_function(
-        "([needle, present]) => { const el = document.querySelector(\"[data-testid='stCode']\");"
-        " return !!el && el.innerText.includes(needle) === present; }",
-        arg=[needle, present], timeout=timeout)
-
-
 @pytest.fixture
 def demo(page, demo_url):
     """The demo page, drawn, laid out and with the layout's positions stored in Python."""
     page.goto(demo_url)
+    wait_rerun_done(page, 30_000)
     page.wait_for_function(f"() => {HOOK} && window.__dagCanvas.canvas.counts().tasks > 0", timeout=30_000)
-    settle(page)
-    wait_model(page, "POSITIONED 7")
+    settle(page, 30_000)  # includes the rerun that stores the first layout's positions
+    assert "POSITIONED 7" in model(page)
     show_canvas(page)  # once, so box coordinates taken before a gesture stay valid
     yield page
     assert page.errors == [], page.errors
@@ -56,35 +50,38 @@ def test_the_sample_is_drawn_with_nested_group_boxes(demo):
 
 
 def test_drawing_a_back_edge_reaches_python_and_shows_the_cycle(demo):
-    draw_edge(demo, "report", "start")
-    wait_model(demo, "report>start")
+    with app_run(demo):
+        draw_edge(demo, "report", "start")
     settle(demo)
+    assert "report>start" in model(demo)
     assert "DD005" in line(demo, "FINDINGS"), "the cycle finding appears"
     # Python's cycle highlight came back to the canvas.
     assert "hl-cycle" in demo.evaluate("() => window.__dagCanvas.canvas.classesOf('start')")
     assert demo.evaluate("() => window.__dagCanvas.canvas.hasEdge('report', 'start')")
     shot(demo, "02_back_edge_cycle")
     # Dropping on the same target again is a duplicate: refused on the canvas, nothing sent.
-    ops = model(demo).split("OPS ")[1].split()[0]
-    draw_edge(demo, "report", "start")
-    demo.wait_for_timeout(300)
+    ops, seq = model(demo).split("OPS ")[1].split()[0], demo.evaluate("() => window.__dagCanvas.canvas.state().seq")
+    draw_edge(demo, "report", "start")  # the canvas queues an op synchronously on mouseup, or not at all
     settle(demo)
+    assert demo.evaluate("() => window.__dagCanvas.canvas.state().seq") == seq
     assert model(demo).split("OPS ")[1].split()[0] == ops
 
 
 def test_dragging_a_task_into_a_nested_group_and_out_again(demo):
     r, q = box(demo, "report"), box(demo, "quality")
-    drag(demo, (r["cx"], r["cy"]), (q["cx"], q["y2"] - 12))
-    wait_model(demo, "report@quality")
+    with app_run(demo):
+        drag(demo, (r["cx"], r["cy"]), (q["cx"], q["y2"] - 12))
     settle(demo)
+    assert "report@quality" in model(demo)
     assert demo.evaluate("() => window.__dagCanvas.canvas.parentOf('report')") == "quality"
     shot(demo, "03_task_into_nested_group")
     # Out again: drop it below every group box -> top level.
     r, dp = box(demo, "report"), box(demo, "data_processing")
     canvas_bottom = demo.evaluate("() => window.__dagCanvas.canvas.cy.container().getBoundingClientRect().bottom")
-    drag(demo, (r["cx"], r["cy"]), (dp["x2"] + 60, min(dp["y2"] + 60, canvas_bottom - 30)))
-    wait_model(demo, "report@", present=False)
+    with app_run(demo):
+        drag(demo, (r["cx"], r["cy"]), (dp["x2"] + 60, min(dp["y2"] + 60, canvas_bottom - 30)))
     settle(demo)
+    assert "report@" not in model(demo)
     assert demo.evaluate("() => window.__dagCanvas.canvas.parentOf('report')") is None
 
 
@@ -92,66 +89,75 @@ def test_dragging_a_group_out_of_its_parent_and_back_in(demo):
     q, dp = box(demo, "quality"), box(demo, "data_processing")
     grip = (q["x1"] + 8, q["y2"] - 8)  # the group's own padding, not one of its tasks
     canvas_bottom = demo.evaluate("() => window.__dagCanvas.canvas.cy.container().getBoundingClientRect().bottom")
-    drag(demo, grip, (grip[0], min(dp["y2"] + 70, canvas_bottom - 20)))
-    wait_model(demo, "quality@data_processing", present=False)
+    with app_run(demo):
+        drag(demo, grip, (grip[0], min(dp["y2"] + 70, canvas_bottom - 20)))
     settle(demo)
+    assert "quality@data_processing" not in model(demo)
     assert demo.evaluate("() => window.__dagCanvas.canvas.parentOf('quality')") is None
     shot(demo, "04_group_out_of_parent")
     q, dp = box(demo, "quality"), box(demo, "data_processing")
     grip = (q["x1"] + 8, q["y2"] - 8)
-    drag(demo, grip, (dp["x1"] + 30, dp["y1"] + 40))
-    wait_model(demo, "quality@data_processing")
+    with app_run(demo):
+        drag(demo, grip, (dp["x1"] + 30, dp["y1"] + 40))
     settle(demo)
+    assert "quality@data_processing" in model(demo)
     shot(demo, "05_group_nested_again")
 
 
 def test_edges_from_and_to_groups_and_deleting_an_edge(demo):
     # A group's own handle sits on its frame; a group is a target where no member is under the pointer.
     q = box(demo, "quality")
-    draw_edge(demo, "quality", "report", source_at=(q["cx"], q["y1"] + 8))
-    wait_model(demo, "quality>report")
+    with app_run(demo):
+        draw_edge(demo, "quality", "report", source_at=(q["cx"], q["y1"] + 8))
     settle(demo)
-    draw_edge(demo, "start", "quality", target_at=(q["cx"], q["y1"] + 8))
-    wait_model(demo, "start>quality")
+    assert "quality>report" in model(demo)
+    with app_run(demo):
+        draw_edge(demo, "start", "quality", target_at=(q["cx"], q["y1"] + 8))
     settle(demo)
+    assert "start>quality" in model(demo)
     shot(demo, "10_group_edges")
     # Select a task, then click an edge: the edge stays selected through the rerun that reports the
     # task's deselection (Python echoes the node selection back); Delete removes the edge.
     t = box(demo, "transform")
-    demo.mouse.click(t["cx"], t["cy"])
-    wait_model(demo, "SELECTED: transform")
+    with app_run(demo):
+        demo.mouse.click(t["cx"], t["cy"])
     settle(demo)
+    assert "SELECTED: transform" in model(demo)
     p = demo.evaluate("() => window.__dagCanvas.canvas.edgePoint('extract', 'transform')")
-    demo.mouse.click(p["x"], p["y"])
-    wait_model(demo, "SELECTED: \n")
+    with app_run(demo):
+        demo.mouse.click(p["x"], p["y"])
     settle(demo)
+    assert "SELECTED: \n" in model(demo)
     assert demo.evaluate("() => window.__dagCanvas.canvas.selectedEdges()") == ["e:extract>transform"]
-    demo.keyboard.press("Delete")
-    wait_model(demo, "extract>transform", present=False)
+    with app_run(demo):
+        demo.keyboard.press("Delete")
     settle(demo)
+    assert "extract>transform" not in model(demo)
     assert {"quality>report", "start>quality"} <= set(line(demo, "EDGES").split())
 
 
 def test_selection_goes_both_ways(demo):
     t = box(demo, "transform")
-    demo.mouse.click(t["cx"], t["cy"])
-    wait_model(demo, "SELECTED: transform")
+    with app_run(demo):
+        demo.mouse.click(t["cx"], t["cy"])
     settle(demo)
+    assert "SELECTED: transform" in model(demo)
     # Python -> canvas: choosing a node in a Python widget selects it on the canvas.
     demo.get_by_label("Select from Python").click()
-    demo.get_by_role("option", name="check_nulls", exact=True).click()
-    demo.wait_for_function("() => window.__dagCanvas.canvas.selected().join() === 'check_nulls'", timeout=10_000)
+    with app_run(demo):
+        demo.get_by_role("option", name="check_nulls", exact=True).click()
     settle(demo)
+    assert demo.evaluate("() => window.__dagCanvas.canvas.selected()") == ["check_nulls"]
     shot(demo, "06_selected_from_python")
 
 
 def test_a_rerun_does_not_move_anything(demo):
     before = demo.evaluate("() => window.__dagCanvas.canvas.positions()")
     view = demo.evaluate("() => window.__dagCanvas.canvas.state()")
-    demo.get_by_text("Highlight critical path").click()  # a Python-side rerun with a new payload
-    demo.wait_for_function("() => window.__dagCanvas.canvas.classesOf('report').includes('hl-critical')",
-                           timeout=10_000)
+    with app_run(demo):
+        demo.get_by_text("Highlight critical path").click()  # a Python-side rerun with a new payload
     settle(demo)
+    assert "hl-critical" in demo.evaluate("() => window.__dagCanvas.canvas.classesOf('report')")
     after = demo.evaluate("() => window.__dagCanvas.canvas.positions()")
     tasks = {"start", "extract", "transform", "check_nulls", "check_row_count", "validate", "report"}
     assert {k: after[k] for k in tasks} == {k: before[k] for k in tasks}
@@ -165,30 +171,34 @@ def test_a_rerun_does_not_move_anything(demo):
 
 def test_collapse_delete_and_a_task_added_from_python(demo):
     q = box(demo, "quality")
-    demo.mouse.dblclick(q["x1"] + 8, q["y2"] - 8)
-    wait_model(demo, "COLLAPSED: quality")
+    with app_run(demo):
+        demo.mouse.dblclick(q["x1"] + 8, q["y2"] - 8)
     settle(demo)
+    assert "COLLAPSED: quality" in model(demo)
     counts = demo.evaluate("() => window.__dagCanvas.canvas.counts()")
     assert (counts["proxies"], counts["visibleTasks"]) == (1, 5)
     shot(demo, "08_collapsed")
-    demo.mouse.dblclick(*(lambda b: (b["cx"], b["cy"]))(box(demo, "quality")))  # the stand-in box
-    wait_model(demo, "COLLAPSED: quality", present=False)
+    with app_run(demo):
+        demo.mouse.dblclick(*(lambda b: (b["cx"], b["cy"]))(box(demo, "quality")))  # the stand-in box
     settle(demo)
+    assert "COLLAPSED: quality" not in model(demo)
     # Delete key on a selected task.
     s = box(demo, "start")
     demo.mouse.click(s["cx"], s["cy"])
     settle(demo)
-    demo.keyboard.press("Delete")
-    wait_model(demo, "TASKS 6 ")
+    with app_run(demo):
+        demo.keyboard.press("Delete")
     settle(demo)
+    assert "TASKS 6 " in model(demo)
     assert "start>" not in line(demo, "EDGES")
     # A task added by Python lands next to the others without moving them.
     before = demo.evaluate("() => window.__dagCanvas.canvas.positions()")
     demo.get_by_label("New task id").fill("archive")
-    demo.get_by_role("button", name="Add task from Python").click()
-    demo.wait_for_function("() => window.__dagCanvas.canvas.counts().tasks === 7", timeout=10_000)
-    settle(demo)
-    wait_model(demo, "POSITIONED 7")  # the canvas placed it and reported where
+    with app_run(demo):
+        demo.get_by_role("button", name="Add task from Python").click()
+    settle(demo)  # includes the rerun that stores where the canvas placed it
+    assert demo.evaluate("() => window.__dagCanvas.canvas.counts().tasks") == 7
+    assert "POSITIONED 7" in model(demo)
     after = demo.evaluate("() => window.__dagCanvas.canvas.positions()")
     assert {k: v for k, v in after.items() if k in before} == before
     shot(demo, "09_after_delete_and_python_add")
