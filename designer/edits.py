@@ -146,7 +146,7 @@ def remove(design: Design, ids: Iterable[str]) -> Design:
 
     tasks = tuple(
         t.model_copy(update={"group": surviving_parent(t.group),
-                             "branches": [b for b in t.branches if b not in doomed]})
+                             "branches": tuple(b for b in t.branches if b not in doomed)})
         for t in design.tasks if t.id not in doomed
     )
     kept_groups = tuple(g.model_copy(update={"parent": surviving_parent(g.parent)})
@@ -175,7 +175,7 @@ def rename(design: Design, old: str, new: str) -> Design:
         })
 
     tasks = tuple(
-        t.model_copy(update={"id": ref(t.id), "group": ref(t.group), "branches": [ref(b) for b in t.branches],
+        t.model_copy(update={"id": ref(t.id), "group": ref(t.group), "branches": tuple(map(ref, t.branches)),
                              "mapping": mapping(t.mapping)})
         for t in design.tasks
     )

@@ -9,15 +9,22 @@ design still loads and its problems can be explained.
 Lists are flat, with explicit parent ids: tasks name their group, groups name their parent.
 Local ids are unique across tasks and groups (Airflow's shared namespace); an edge end names
 either a task or a group.
+
+Immutable all the way down, so an old design kept for undo can never change: models are frozen,
+sequences of names and models are tuples, and free data (args, param defaults, literal lists) is
+held in `FrozenDict`/`FrozenList` (see `designer.frozen`), which read and serialize like dict/list.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from designer.frozen import FrozenData, FrozenDict, FrozenList
 
 SCHEMA_VERSION = 1
 
@@ -26,6 +33,16 @@ JsonScalar = str | int | float | bool | None
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy with `update` applied, validated like a new model.
+
+        Pydantic's own model_copy stores `update` values unvalidated, which would let a plain list or
+        dict (mutable, unfrozen) or a wrong type into a frozen design."""
+        if not update:
+            return super().model_copy(deep=deep)
+        fields = {name: getattr(self, name) for name in self.model_fields_set}
+        return self.model_validate({**fields, **update})
 
 
 class TriggerRule(StrEnum):
@@ -73,7 +90,7 @@ class IntervalSchedule(_Frozen):
 class AssetSchedule(_Frozen):
     """Run when assets are updated (Airflow: `schedule=[Asset(...)]` or `Asset(a) | Asset(b)`)."""
 
-    assets: Annotated[list[str], Field(min_length=1)]
+    assets: Annotated[tuple[str, ...], Field(min_length=1)]
     mode: Literal["all", "any"] = "all"
 
 
@@ -84,7 +101,7 @@ Schedule = str | IntervalSchedule | AssetSchedule | None
 class Param(_Frozen):
     """A DAG run parameter (Airflow `Param`)."""
 
-    default: Any = None
+    default: FrozenData = None
     type: Literal["string", "integer", "number", "boolean", "array", "object", "null"] | None = None
     description: str | None = None
 
@@ -96,8 +113,8 @@ class DagSettings(_Frozen):
     start_date: dt.datetime = dt.datetime(2024, 1, 1)
     catchup: bool = False
     default_args: TaskArgs = TaskArgs()
-    tags: list[str] = []
-    params: dict[str, Param] = {}
+    tags: tuple[str, ...] = ()
+    params: FrozenDict[str, Param] = FrozenDict()
     max_active_runs: Annotated[int, Field(ge=1)] | None = None
     max_active_tasks: Annotated[int, Field(ge=1)] | None = None
     dagrun_timeout: dt.timedelta | None = None
@@ -127,7 +144,7 @@ class StaticFanOut(_Frozen):
     """
 
     count: Annotated[int, Field(ge=1)] | None = None
-    values: list[JsonScalar] | None = None
+    values: FrozenList[JsonScalar] | None = None
     arg: str | None = None
 
     @property
@@ -150,18 +167,19 @@ class DynamicMapping(_Frozen):
     are the partial (shared) arguments.
     """
 
-    expand: Annotated[dict[str, list[Any] | UpstreamOutput], Field(min_length=1)]
+    # Constrained as a dict, then frozen: pydantic documents min_length on a wrapped dict as "minLength".
+    expand: Annotated[dict[str, FrozenList[Any] | UpstreamOutput], Field(min_length=1), AfterValidator(FrozenDict)]
 
 
 class Task(_Frozen):
     id: str
     operator: str = "empty"
-    args: dict[str, Any] = {}
+    args: FrozenDict[str, Any] = FrozenDict()
     group: str | None = None
     trigger_rule: TriggerRule = TriggerRule.ALL_SUCCESS
     overrides: TaskArgs = TaskArgs()
-    branches: list[str] = Field(
-        [], description="For branching operators: local ids of the tasks the branch may choose."
+    branches: tuple[str, ...] = Field(
+        (), description="For branching operators: local ids of the tasks the branch may choose."
     )
     fan_out: StaticFanOut | None = None
     mapping: DynamicMapping | None = None
@@ -199,7 +217,7 @@ class LintSettings(_Frozen):
     max_literal_mapping: Annotated[int, Field(ge=1)] = 256
     max_tasks: Annotated[int, Field(ge=1)] = 1000
     redundant_edge_check_limit: Annotated[int, Field(ge=0)] = 20000
-    disabled: list[str] = []
+    disabled: tuple[str, ...] = ()
 
 
 class Design(_Frozen):

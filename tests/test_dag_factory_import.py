@@ -81,7 +81,7 @@ def test_several_dags_and_the_default_block_merge_like_dag_factory():
     first, second = designs
     assert first.dag.default_args.owner == "team" and first.dag.default_args.retries == 5  # the DAG wins
     assert first.dag.catchup is True and first.dag.start_date == dt.datetime(2024, 2, 1)
-    assert first.dag.tags == ["shared"] and second.dag.tags == ["own"]  # replaced, not merged
+    assert first.dag.tags == ("shared",) and second.dag.tags == ("own",)  # replaced, not merged
     assert second.tasks[0].operator == "bash" and second.tasks[0].args == {"bash_command": "echo b"}
 
 

@@ -50,7 +50,7 @@ class TestEdits:
                                          "mapping": DynamicMapping(expand={"op_args": UpstreamOutput(task="src")})}})
         renamed = rename(rename(design, "src", "source"), "g", "grp")
         m = next(t for t in renamed.tasks if t.id == "m")
-        assert m.branches == ["source"] and m.mapping.expand["op_args"].task == "source"
+        assert m.branches == ("source",) and m.mapping.expand["op_args"].task == "source"
         assert edge_set(renamed) == {("source", "m"), ("m", "grp")}
         assert next(t for t in renamed.tasks if t.id == "x").group == "grp"
 
