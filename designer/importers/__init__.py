@@ -68,7 +68,8 @@ def _flow(value: Any, limit: int, depth: int, quote: bool) -> str:
     if isinstance(value, float):
         if math.isnan(value):
             return ".nan"
-        return {math.inf: ".inf", -math.inf: "-.inf"}.get(value, repr(value))
+        text = {math.inf: ".inf", -math.inf: "-.inf"}.get(value, repr(value))
+        return text.replace("e", ".0e") if "e" in text and "." not in text else text  # YAML floats need a dot
     if isinstance(value, str):
         return _text(value[: limit + 1], quote)
     if isinstance(value, dt.datetime):

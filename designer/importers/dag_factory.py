@@ -11,6 +11,7 @@ known; dag-factory resolves them in file order, so a hand-written file may conne
 from __future__ import annotations
 
 import re
+from pathlib import PurePosixPath
 from typing import Any
 
 from pydantic import ValidationError
@@ -347,11 +348,26 @@ class _DagReader:
                     values[key] = (value, (*rel, "partial", key))
         elif partial is not None:
             self.note((*rel, "partial"), "partial must be a mapping; left out")
+        self._callable_from_file(values, rel)
         fields["overrides"] = task_args_of({k: v for k, (v, _) in values.items()}, rel, self.note)
         fields["args"] = self._args(operator, values)
         self.origins[("tasks", name)] = rel
         self.arg_origins[name] = {str(key): key_rel for key, (_, key_rel) in values.items()}
         return self._validated(Task, fields, rel)
+
+    def _callable_from_file(self, values: dict[str, tuple[Any, KeyPath]], rel: KeyPath) -> None:
+        """`python_callable_name` + `python_callable_file` (dag-factory loads the file as module `<stem>`)
+        become the dotted path `<stem>.<name>`, which the exported DAG imports."""
+        name, file = (values.get(k, (None,))[0] for k in ("python_callable_name", "python_callable_file"))
+        if "python_callable" in values or not isinstance(name, str) or not isinstance(file, str):
+            return
+        source = PurePosixPath(file.replace("\\", "/"))
+        path = f"{source.stem}.{name}"
+        self.note((*rel, "python_callable_file"), f"imported as python_callable {shown(path)}: the exported DAG "
+                  f"imports module {shown(source.stem)}, so keep {shown(source.name)} in the DAG folder (or "
+                  "write the callable's package path)")
+        values["python_callable"] = (path, (*rel, "python_callable_name"))
+        del values["python_callable_name"], values["python_callable_file"]
 
     def _operator(self, conf: dict[str, Any], rel: KeyPath) -> str:
         value = conf.get("operator")
