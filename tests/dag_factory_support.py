@@ -111,7 +111,7 @@ def dotted_ids() -> Design:
     its choices, a mapping's upstream and a fan-out; group ids have none (Airflow refuses them)."""
     retry = TaskArgs(retries=1)
     return Design(
-        dag=DagSettings(dag_id="dotted.ids", default_args=retry),
+        dag=DagSettings(dag_id="dotted_ids", default_args=retry),
         groups=(Group(id="load"), Group(id="inner", parent="load")),
         tasks=(
             Task(id="extract.v1", operator="python", args={"python_callable": "sample_callables.list_files"}),

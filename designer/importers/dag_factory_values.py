@@ -231,8 +231,8 @@ def datetime_of(value: Any, timezone: Any, rel: KeyPath, note: Note) -> dt.datet
         note(rel, f"unknown timezone {shown(zone)}; the date is read as UTC")
         aware = value.replace(tzinfo=dt.UTC)
     if str(zone) not in ("UTC", "Etc/UTC"):
-        note(rel, f"timezone {zone}: the design has no DAG timezone, so the date is converted to UTC and cron "
-             "schedules run in UTC")
+        note(rel, f"timezone {shown(zone, quote=False)}: the design has no DAG timezone, so the date is converted to "
+             "UTC and cron schedules run in UTC")
     return aware.astimezone(dt.UTC).replace(tzinfo=None)
 
 
