@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from designer.edits import all_ids, connect
 from designer.model import Design, Task
 
-_TOKEN = re.compile(r"\s*(?:(?P<op>>>|<<)|(?P<punct>[\[\],])|(?P<id>[A-Za-z0-9_][A-Za-z0-9_-]*)|(?P<bad>\S))")
+_TOKEN = re.compile(r"\s*(?:(?P<op>>>|<<)|(?P<punct>[\[\],])|(?P<id>[A-Za-z0-9_][A-Za-z0-9_.-]*)|(?P<bad>\S))")
 
 
 class DslError(ValueError):

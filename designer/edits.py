@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from designer.group_tree import ancestry, parents_of
-from designer.ids import local_id_problem
+from designer.ids import local_id_problem, task_id_problem
 from designer.model import Design, DynamicMapping, Edge, Group, Position, Task, UpstreamOutput
 
 
@@ -32,22 +32,22 @@ def unique_id(design: Design, wanted: str) -> str:
     return candidate
 
 
-def _check_new_id(design: Design, new_id: str) -> None:
-    if problem := local_id_problem(new_id):
+def _check_new_id(design: Design, new_id: str, kind: str) -> None:
+    if problem := (task_id_problem if kind == "task" else local_id_problem)(new_id):
         raise EditError(f"id {new_id!r} {problem}")
     if new_id in all_ids(design):
         raise EditError(f"id {new_id!r} is already used by a task or group")
 
 
 def add_task(design: Design, task: Task) -> Design:
-    _check_new_id(design, task.id)
+    _check_new_id(design, task.id, "task")
     if task.group is not None and task.group not in {g.id for g in design.groups}:
         raise EditError(f"group {task.group!r} does not exist")
     return design.model_copy(update={"tasks": (*design.tasks, task)})
 
 
 def add_group(design: Design, group: Group) -> Design:
-    _check_new_id(design, group.id)
+    _check_new_id(design, group.id, "group")
     if group.parent is not None and group.parent not in {g.id for g in design.groups}:
         raise EditError(f"group {group.parent!r} does not exist")
     return design.model_copy(update={"groups": (*design.groups, group)})
@@ -161,7 +161,7 @@ def rename(design: Design, old: str, new: str) -> Design:
         return design
     if old not in all_ids(design):
         raise EditError(f"{old!r} is not a task or group")
-    _check_new_id(design, new)
+    _check_new_id(design, new, "task" if old in {t.id for t in design.tasks} else "group")
 
     def ref(value: str | None) -> str | None:
         return new if value == old else value

@@ -1,7 +1,8 @@
 """Id rules and qualified ids: the one place that knows how Airflow composes `group.task` ids.
 
-The designer is stricter than Airflow (ASCII only, full-string match, no dots in local ids), because
-ids also become file names, YAML keys and Python literals; see docs/decisions.md.
+The designer is stricter than Airflow (ASCII only, full-string match), because ids also become YAML
+keys and Python literals; see docs/decisions.md. Like Airflow, task ids may contain dots (`load.v2`) and
+group ids may not (Airflow composes `group.task` from them); composed ids that collide are DD002's.
 """
 
 from __future__ import annotations
@@ -19,17 +20,27 @@ MAX_TASK_ID_LENGTH = 250
 MAX_GROUP_ID_LENGTH = 200
 MAX_TAG_LENGTH = 100
 
-LOCAL_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
+LOCAL_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")  # group ids, and ids valid for either kind
+TASK_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 DAG_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 PYTHON_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def local_id_problem(value: str) -> str | None:
-    """Why `value` is not a valid local task or group id, or None when it is."""
+    """Why `value` is not a valid group id (nor a task id without dots), or None when it is."""
     if not value:
         return "is empty"
     if not LOCAL_ID.fullmatch(value):
         return "may only contain ASCII letters, digits, '_' and '-' and must not start with '-'"
+    return None
+
+
+def task_id_problem(value: str) -> str | None:
+    """Why `value` is not a valid local task id, or None when it is (dots allowed, as in Airflow)."""
+    if not value:
+        return "is empty"
+    if not TASK_ID.fullmatch(value):
+        return "may only contain ASCII letters, digits, '_', '-' and '.' and must not start with '-' or '.'"
     return None
 
 

@@ -17,7 +17,7 @@ import re
 import networkx as nx
 
 from designer.analysis.graph import build_task_graph, edge_scope
-from designer.ids import LOCAL_ID, Namespace, fan_out_ids, unique_python_names
+from designer.ids import Namespace, fan_out_ids, local_id_problem, task_id_problem, unique_python_names
 from designer.model import AssetSchedule, Design, Group, IntervalSchedule, Task, TaskArgs, TriggerRule
 from designer.operators import OperatorSpec, as_timedelta, operator_spec
 from designer.validity import argument_name_problem, asset_uri_problem, dotted_path_problem, fanned_out_sources
@@ -117,9 +117,10 @@ class _Module:
                 self.names[group.id] = short
 
     def _check_target(self) -> None:
-        for item in (*self.design.tasks, *self.design.groups):
-            if not LOCAL_ID.fullmatch(item.id):
-                raise ExportError(f"id {item.id!r} may only contain ASCII letters, digits, '_' and '-'")
+        for items, id_problem in ((self.design.tasks, task_id_problem), (self.design.groups, local_id_problem)):
+            for item in items:
+                if problem := id_problem(item.id):  # lint: DD001
+                    raise ExportError(f"id {item.id!r} {problem}")
         for task in self.design.tasks:
             if self.target == "airflow2" and task.trigger_rule == TriggerRule.ALL_DONE_MIN_ONE_SUCCESS:
                 raise ExportError(f"task {task.id!r}: trigger rule all_done_min_one_success does not exist in "
@@ -296,7 +297,7 @@ class _Module:
 
     def _fan_out(self, w: Writer, task: Task, cls: str, var: str, kwargs: list, indent: int) -> None:
         fan = task.fan_out
-        task_id = Raw(f'f"{task.id}_{{i}}"')  # the id is checked against LOCAL_ID: no quotes or braces
+        task_id = Raw(f'f"{task.id}_{{i}}"')  # ids are checked by task_id_problem: no quotes or braces
         pad = " " * indent
         w.add([f"{pad}{var} = []"])
         if fan.values is not None and fan.arg:

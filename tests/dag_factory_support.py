@@ -106,6 +106,31 @@ def asset_any() -> Design:
                   tasks=(Task(id="only", overrides=TaskArgs(retries=1)),))
 
 
+def dotted_ids() -> Design:
+    """Task ids with dots, as Airflow allows them (`load.v2`), at the top level, in nested groups, as a branch,
+    its choices, a mapping's upstream and a fan-out; group ids have none (Airflow refuses them)."""
+    retry = TaskArgs(retries=1)
+    return Design(
+        dag=DagSettings(dag_id="dotted_ids", default_args=retry),
+        groups=(Group(id="load"), Group(id="inner", parent="load")),
+        tasks=(
+            Task(id="extract.v1", operator="python", args={"python_callable": "sample_callables.list_files"}),
+            Task(id="load.v2", group="load"),
+            Task(id="x.y", group="inner"),
+            Task(id="pick.mode", operator="branch_python", branches=["each.file", "full.v3"],
+                 args={"python_callable": "sample_callables.choose_load_mode"}),
+            Task(id="each.file", operator="python", args={"python_callable": "sample_callables.process_file"},
+                 mapping=DynamicMapping(expand={"op_args": UpstreamOutput(task="extract.v1")})),
+            Task(id="full.v3", group="load"),
+            Task(id="copy.n", fan_out=StaticFanOut(count=2), trigger_rule="none_failed_min_one_success"),
+        ),
+        edges=(Edge(upstream="extract.v1", downstream="inner"), Edge(upstream="inner", downstream="pick.mode"),
+               Edge(upstream="pick.mode", downstream="each.file"), Edge(upstream="pick.mode", downstream="full.v3"),
+               Edge(upstream="each.file", downstream="copy.n"), Edge(upstream="full.v3", downstream="copy.n"),
+               Edge(upstream="load.v2", downstream="x.y")),
+    )
+
+
 def extra_designs() -> dict[str, Design]:
     """Designs next to the samples in the export, import and cross-exporter tests."""
-    return {"edge_features": edge_features(), "asset_any": asset_any()}
+    return {"edge_features": edge_features(), "asset_any": asset_any(), "dotted_ids": dotted_ids()}

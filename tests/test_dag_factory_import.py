@@ -161,7 +161,8 @@ def test_dollar_template_escapes_are_undone_in_templated_fields_only():
 
 UNSUPPORTED = {
     "python_callable_file": ("t: {operator: airflow.providers.standard.operators.python.PythonOperator, "
-                             "python_callable_name: f, python_callable_file: /x/f.py}", "python_callable_name"),
+                             "python_callable_name: f, python_callable_file: /x/cb.py}",
+                             "imported as python_callable 'cb.f': the exported DAG imports module 'cb'"),
     "python tag": ("t: {operator: airflow.providers.standard.operators.python.PythonOperator, "
                    "python_callable: !!python/name:os.getcwd }", "YAML tag"),
     "decorator": ("t: {decorator: airflow.sdk.task, python_callable: pkg.f}", "decorator tasks are not supported"),

@@ -89,7 +89,7 @@ class TestDsl:
         ("a >> [b, c", "the list is not closed"),
         ("a b", "line 1, column 3: expected >> or <<, found 'b'"),
         ("ok\na >> a", "line 2, column 3: 'a' cannot depend on itself"),
-        ("a >> b.c", "found '.'"),
+        ("a >> b:c", "found ':'"),
         ("a >> []", "empty list"),
     ])
     def test_errors_name_line_and_column(self, text, message):

@@ -161,7 +161,7 @@ def test_invalid_sample_is_refused_with_the_cycle():
             export(design, target)
 
 
-@pytest.mark.parametrize("bad", ["load data", "tâche", "g.1", "", "-x", "a'b", 'x")\nimport os\n("'])
+@pytest.mark.parametrize("bad", ["load data", "tâche", ".g1", "", "-x", "a'b", 'x")\nimport os\n("'])
 def test_invalid_task_ids_are_refused_with_the_id(bad):
     design = make("a>>b", task_fields={"a": {"id": bad}})
     with pytest.raises(ExportError, match="DD001") as info:

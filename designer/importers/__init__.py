@@ -7,7 +7,12 @@ too big, not YAML, aliases, excessive nesting) raises `designer.storage.DesignEr
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from designer.analysis.findings import KeyPath, format_location
 
@@ -30,3 +35,83 @@ class ImportNote:
         where = f"{source}:{self.line}" if self.line else source
         key = format_location(self.path)
         return f"{where}: {key}: {self.message}" if key else f"{where}: {self.message}"
+
+
+_PLAIN_TEXT = re.compile(r"[A-Za-z_/][A-Za-z0-9_./-]*")
+_NOT_PLAIN = frozenset({"true", "false", "yes", "no", "on", "off", "null", "y", "n"})
+_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r", "\0": "\\0", "\\": "\\\\", '"': '\\"'}
+_MAX_DEPTH = 8
+
+
+def shown(value: Any, limit: int = 60, quote: bool = True) -> str:
+    """`value` written the way YAML would show it in flow style, cut to about `limit` characters:
+    `'x'`, `{hours: 2}`, `[1, 2]`, `2024-01-01`, `null`, `!!python/name:os.getcwd`. Never a Python repr,
+    and never a control character (those are escaped), so it is safe in one-line notes. With `quote`
+    off, text that needs no quotes in YAML (`os.getcwd`) is shown without them."""
+    text = _flow(value, limit, 0, quote)
+    return text if len(text) <= limit else text[: max(limit - 3, 1)] + "..."
+
+
+def shown_key(value: Any) -> str | int:
+    """A mapping key for a key path: text and list indices as they are, other scalars (dates, booleans,
+    null) as their YAML text, so paths print and look up the way the file wrote them."""
+    return value if type(value) in (str, int) else shown(value, 200)
+
+
+def _flow(value: Any, limit: int, depth: int, quote: bool) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ".nan"
+        text = {math.inf: ".inf", -math.inf: "-.inf"}.get(value, repr(value))
+        return text.replace("e", ".0e") if "e" in text and "." not in text else text  # YAML floats need a dot
+    if isinstance(value, str):
+        return _text(value[: limit + 1], quote)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        parts = {"days": value.days, "seconds": value.seconds, "microseconds": value.microseconds}
+        return "{" + ", ".join(f"{k}: {v}" for k, v in parts.items() if v) + "}" if value else "{seconds: 0}"
+    if isinstance(value, bytes | bytearray):
+        return f"!!binary ({len(value)} bytes)"
+    if depth >= _MAX_DEPTH:
+        return "..."
+    if isinstance(value, Mapping):
+        items = []
+        for key, item in value.items():
+            items.append(f"{_flow(key, limit, depth + 1, False)}: {_flow(item, limit, depth + 1, False)}")
+            if sum(map(len, items)) > limit:
+                break
+        return "{" + ", ".join(items) + "}"
+    if isinstance(value, list | tuple | set | frozenset):
+        items = []
+        for item in sorted(value, key=str) if isinstance(value, set | frozenset) else value:
+            items.append(_flow(item, limit, depth + 1, False))
+            if sum(map(len, items)) > limit:
+                break
+        text = "[" + ", ".join(items) + "]"
+        return f"!!set {text}" if isinstance(value, set | frozenset) else text
+    tag = getattr(value, "tag", None)
+    if isinstance(tag, str):  # a YAML node with an explicit tag, kept as a marker by the reader
+        return _text(tag.replace("tag:yaml.org,2002:", "!!", 1) if tag.startswith("tag:") else tag, False)
+    return f"<{type(value).__name__}>"
+
+
+def _text(value: str, quote: bool) -> str:
+    if not value.isprintable():
+        return '"' + "".join(_ESCAPES.get(c) or (c if c.isprintable() else _escape(c)) for c in value) + '"'
+    if not quote and _PLAIN_TEXT.fullmatch(value) and value.lower() not in _NOT_PLAIN:
+        return value
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"

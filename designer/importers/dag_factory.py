@@ -11,13 +11,16 @@ known; dag-factory resolves them in file order, so a hand-written file may conne
 from __future__ import annotations
 
 import re
+from pathlib import PurePosixPath
 from typing import Any
 
 from pydantic import ValidationError
 
+from designer.analysis import Severity, analyze
 from designer.analysis.findings import KeyPath
+from designer.analysis.graph import build_task_graph
 from designer.ids import Namespace
-from designer.importers import ImportNote
+from designer.importers import ImportNote, shown, shown_key
 from designer.importers.dag_factory_values import (
     DROP,
     TASK_ARG_FIELDS,
@@ -60,6 +63,8 @@ _GROUP_KEYS_READ = frozenset({"parent_group_name", "tooltip", "ui_color", "ui_fg
                               "default_args", "dependencies"})
 _TASK_KEYS_READ = frozenset({"operator", "decorator", "task_group_name", "trigger_rule", "doc_md", "dependencies",
                              "expand", "partial"})
+# design field -> the dag-factory key it is read from, where the names differ
+_FILE_KEYS = {"group": "task_group_name", "mapping": "expand", "parent": "parent_group_name"}
 _DOLLAR_TEMPLATE = re.compile(r"""\{\{\s*(['"])\$\1\s*\}\}""")
 _XCOM_ARG = re.compile(r"XcomArg\(+(.*?)\)")
 
@@ -72,6 +77,7 @@ def import_dag_factory(data: str | bytes, source: str = "<dag-factory>") -> tupl
     notes: list[ImportNote] = []
 
     def note(path: KeyPath, message: str) -> None:
+        path = tuple(map(shown_key, path))
         notes.append(ImportNote(message, path, index.line_of(path)))
 
     by_line = {line: path for path, line in sorted(index.lines.items(), key=lambda item: len(item[0]))}
@@ -89,7 +95,7 @@ def import_dag_factory(data: str | bytes, source: str = "<dag-factory>") -> tupl
         if key == "task_groups":
             note((key,), "a top-level task_groups key is ignored by dag-factory")
         elif not isinstance(config, dict):
-            note((key,), f"DAG {key!r} must be a mapping; skipped")
+            note((key,), f"DAG {shown(key)} must be a mapping; skipped")
         else:
             designs.append(_DagReader(str(key), _merged(config, defaults), index, notes).design())
     return designs, notes
@@ -111,9 +117,12 @@ class _DagReader:
         self.dag_id, self.config, self.index, self.notes = dag_id, config, index, notes
         self.edges: list[tuple[Edge, KeyPath]] = []
         self.expands: dict[str, tuple[Any, KeyPath]] = {}
+        # where each part of the design was written, to point the export gate's notes at the file
+        self.origins: dict[tuple[str, Any], KeyPath] = {}  # ("tasks"|"groups", id) or ("edges", (up, down))
+        self.arg_origins: dict[str, dict[str, KeyPath]] = {}  # task id -> argument -> key path
 
     def note(self, rel: KeyPath, message: str) -> None:
-        path = self._absolute(rel)
+        path = self._absolute(tuple(map(shown_key, rel)))
         self.notes.append(ImportNote(message, path, self.index.line_of(path)))
 
     def _absolute(self, rel: KeyPath) -> KeyPath:
@@ -133,12 +142,45 @@ class _DagReader:
         edges: dict[tuple[str, str], Edge] = {}
         for edge, rel in self.edges:
             if edge.upstream not in known:
-                self.note(rel, f"dependency {edge.upstream!r} is neither a task nor a group of this DAG "
+                self.note(rel, f"dependency {shown(edge.upstream)} is neither a task nor a group of this DAG "
                           "(dag-factory fails with KeyError); left out")
-            else:
-                edges.setdefault((edge.upstream, edge.downstream), edge)
+            elif (edge.upstream, edge.downstream) not in edges:
+                edges[edge.upstream, edge.downstream] = edge
+                self.origins["edges", (edge.upstream, edge.downstream)] = rel
         design = Design(dag=dag, tasks=tuple(tasks), groups=tuple(groups), edges=tuple(edges.values()))
-        return self._with_mappings(design)
+        design = _with_branch_choices(self._with_mappings(design))
+        self._note_gate_errors(design)
+        return design
+
+    # --- the export gate --------------------------------------------------------------------------
+
+    def _note_gate_errors(self, design: Design) -> None:
+        """A note for every error that would stop export (the gate of exporters.checks.require_exportable),
+        so that an import without notes always exports."""
+        for finding in analyze(design, simulate_run=False).findings:
+            if finding.severity == Severity.ERROR:
+                self.note(self._origin(design, finding.location),
+                          f"cannot be exported yet: {finding.message} ({finding.code})")
+
+    def _origin(self, design: Design, location: KeyPath) -> KeyPath:
+        """The key path in the file (relative to the DAG) of a design location such as `tasks[3].args.x`."""
+        head, rest = (location[0], location[1:]) if location else ("dag", ())
+        if head == "dag":
+            return tuple(_FILE_KEYS.get(str(part), part) for part in rest[:2])
+        if head in ("tasks", "groups", "edges") and rest and isinstance(rest[0], int):
+            items = getattr(design, head)
+            if rest[0] >= len(items):
+                return ()
+            item = items[rest[0]]
+            key = (item.upstream, item.downstream) if head == "edges" else item.id
+            base = self.origins.get((head, key), ())
+            field = rest[1] if len(rest) > 1 else None
+            if head == "tasks" and field == "args" and len(rest) > 2:
+                return self.arg_origins.get(item.id, {}).get(str(rest[2]), base)
+            if head != "edges" and isinstance(field, str) and field not in ("id", "args", "overrides", "branches"):
+                return (*base, _FILE_KEYS.get(field, field))
+            return base
+        return ()
 
     # --- DAG settings ---------------------------------------------------------------------------
 
@@ -167,12 +209,13 @@ class _DagReader:
         if isinstance(default_args, dict):
             fields["default_args"] = task_args_of(default_args, ("default_args",), self.note)
             for key in sorted(set(map(str, default_args)) - set(TASK_ARG_FIELDS) - {"start_date", "timezone"}):
-                self.note(("default_args", key), f"default_args.{key} is not part of the design; left out")
+                self.note(("default_args", key), f"default_args.{shown(key, quote=False)} is not part of the design; "
+                          "left out")
         for key in c:
             if key in DAG_KEYS_NOT_CARRIED:
                 self.note((key,), f"{key} is not supported by the designer; left out")
             elif key not in _DAG_KEYS_READ:
-                self.note((key,), f"unknown DAG key {key!r} (dag-factory ignores it); left out")
+                self.note((key,), f"unknown DAG key {shown(key)} (dag-factory ignores it); left out")
         return self._validated(DagSettings, fields, ())
 
     def _start_date(self) -> dict[str, Any]:
@@ -223,7 +266,7 @@ class _DagReader:
             if name is None or not isinstance(conf, dict | None):
                 self.note(rel, f"each entry of {key} needs a {name_key} and a mapping; left out")
             elif str(name) in seen:
-                self.note(rel, f"duplicate {name_key} {name!r} (dag-factory refuses the whole file); left out")
+                self.note(rel, f"duplicate {name_key} {shown(name)} (dag-factory refuses the whole file); left out")
             else:
                 seen.add(str(name))
                 conf = {k: v for k, v in (conf or {}).items() if k != name_key}
@@ -238,7 +281,7 @@ class _DagReader:
             fields: dict[str, Any] = {"id": name}
             parent = conf.get("parent_group_name")
             if parent is not None and str(parent) not in names:
-                self.note((*rel, "parent_group_name"), f"parent group {parent!r} does not exist; left out")
+                self.note((*rel, "parent_group_name"), f"parent group {shown(parent)} does not exist; left out")
             elif parent is not None:
                 fields["parent"] = str(parent)
             for key in ("tooltip", "ui_color", "ui_fgcolor", "prefix_group_id"):
@@ -252,10 +295,12 @@ class _DagReader:
             elif isinstance(conf.get("default_args"), dict):
                 fields["default_args"] = task_args_of(conf["default_args"], (*rel, "default_args"), self.note)
                 for key in sorted(set(map(str, conf["default_args"])) - set(TASK_ARG_FIELDS)):
-                    self.note((*rel, "default_args", key), f"default_args.{key} is not part of the design; left out")
+                    self.note((*rel, "default_args", key), f"default_args.{shown(key, quote=False)} is not part of the "
+                              "design; left out")
             self._dependencies(conf, rel, name)
             for key in sorted(set(map(str, conf)) - _GROUP_KEYS_READ):
-                self.note((*rel, key), f"group setting {key!r} is not supported; left out")
+                self.note((*rel, key), f"group setting {shown(key)} is not supported; left out")
+            self.origins[("groups", name)] = rel
             groups.append(self._validated(Group, fields, rel))
         return groups
 
@@ -284,7 +329,8 @@ class _DagReader:
         if group is not None and str(group) in group_ids:
             fields["group"] = str(group)
         elif group is not None:
-            self.note((*rel, "task_group_name"), f"group {group!r} does not exist; the task is placed at the top level")
+            self.note((*rel, "task_group_name"), f"group {shown(group)} does not exist; the task is placed at the "
+                      "top level")
         for key in ("trigger_rule", "doc_md"):
             if key in conf:
                 fields[key] = conf[key]
@@ -296,15 +342,32 @@ class _DagReader:
         if isinstance(partial, dict):
             for key, value in partial.items():
                 if key in values:
-                    self.note((*rel, "partial", key), f"{key!r} is also set outside partial; the partial value is "
+                    self.note((*rel, "partial", key), f"{shown(key)} is also set outside partial; the partial value is "
                               "left out")
                 else:
                     values[key] = (value, (*rel, "partial", key))
         elif partial is not None:
             self.note((*rel, "partial"), "partial must be a mapping; left out")
+        self._callable_from_file(values, rel)
         fields["overrides"] = task_args_of({k: v for k, (v, _) in values.items()}, rel, self.note)
         fields["args"] = self._args(operator, values)
+        self.origins[("tasks", name)] = rel
+        self.arg_origins[name] = {str(key): key_rel for key, (_, key_rel) in values.items()}
         return self._validated(Task, fields, rel)
+
+    def _callable_from_file(self, values: dict[str, tuple[Any, KeyPath]], rel: KeyPath) -> None:
+        """`python_callable_name` + `python_callable_file` (dag-factory loads the file as module `<stem>`)
+        become the dotted path `<stem>.<name>`, which the exported DAG imports."""
+        name, file = (values.get(k, (None,))[0] for k in ("python_callable_name", "python_callable_file"))
+        if "python_callable" in values or not isinstance(name, str) or not isinstance(file, str):
+            return
+        source = PurePosixPath(file.replace("\\", "/"))
+        path = f"{source.stem}.{name}"
+        self.note((*rel, "python_callable_file"), f"imported as python_callable {shown(path)}: the exported DAG "
+                  f"imports module {shown(source.stem)}, so keep {shown(source.name)} in the DAG folder (or "
+                  "write the callable's package path)")
+        values["python_callable"] = (path, (*rel, "python_callable_name"))
+        del values["python_callable_name"], values["python_callable_file"]
 
     def _operator(self, conf: dict[str, Any], rel: KeyPath) -> str:
         value = conf.get("operator")
@@ -317,7 +380,7 @@ class _DagReader:
             self.note(rel, "the task has no operator (dag-factory refuses it); imported as an EmptyOperator "
                       "placeholder")
         else:
-            self.note((*rel, "operator"), f"operator {value!r:.60} is not a class path; imported as an "
+            self.note((*rel, "operator"), f"operator {shown(value)} is not a class path; imported as an "
                       "EmptyOperator placeholder")
         return "empty"
 
@@ -333,16 +396,14 @@ class _DagReader:
             if key == "execution_delta" and isinstance(value, str):
                 delta = relative_delta(value)
                 if delta is None:
-                    self.note(key_rel, f"execution_delta {value!r:.40} is not '<n> hours|minutes|seconds|days'; "
+                    self.note(key_rel, f"execution_delta {shown(value, 40)} is not '<n> hours|minutes|seconds|days'; "
                               "left out")
                     continue
                 value = int(delta.total_seconds())
             converted = plain(value, key_rel, self.note)
             if converted is DROP:
                 continue
-            arg = spec.args.get(key) if spec is not None else None
-            if spec is not None and not spec.is_custom and arg is None:
-                self.note(key_rel, f"{spec.label} has no argument {key!r}; kept, and the lint rules report it")
+            arg = spec.args.get(key) if spec is not None else None  # an unknown one is kept: the gate notes it
             if arg is not None and arg.templated:
                 converted = _unescape_dollar(converted)
             args[key] = converted
@@ -380,12 +441,28 @@ class _DagReader:
             if ref in local_of:
                 expand[str(arg)] = UpstreamOutput(task=local_of[ref])
             elif ref in local_of.values():
-                self.note(arg_rel, f"dag-factory needs the full task id here ({value!r} stays a string and the "
+                self.note(arg_rel, f"dag-factory needs the full task id here ({shown(value)} stays a string and the "
                           "DAG fails to load); imported as the output of that task")
                 expand[str(arg)] = UpstreamOutput(task=ref)
             else:
-                self.note(arg_rel, f"{value!r:.60} is neither a list nor the output of a task of this DAG; left out")
+                self.note(arg_rel, f"{shown(value)} is neither a list nor the output of a task of this DAG; left out")
         return expand
+
+
+def _with_branch_choices(design: Design) -> Design:
+    """Branch tasks choose among their direct downstream tasks (dag-factory files cannot say which: the
+    callable returns one at run time, and Airflow only lets it return a direct downstream task)."""
+    graph = None
+    tasks = []
+    for task in design.tasks:
+        spec = operator_spec(task.operator)
+        if spec is not None and spec.branches and not task.branches:
+            graph = graph or build_task_graph(design)
+            downstream = {graph.node_task[d] for n in graph.task_nodes.get(task.id, ()) for d in graph.succ.get(n, {})}
+            if downstream:
+                task = Task(**{**dict(task), "branches": [t.id for t in design.tasks if t.id in downstream]})
+        tasks.append(task)
+    return design.model_copy(update={"tasks": tuple(tasks)}) if graph else design
 
 
 def _unescape_dollar(value: Any) -> Any:

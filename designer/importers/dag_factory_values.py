@@ -16,6 +16,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from designer import storage
 from designer.analysis.findings import KeyPath
+from designer.importers import shown
 from designer.model import AssetSchedule, IntervalSchedule, Param, TaskArgs
 from designer.operators import catalog
 from designer.storage import LineIndex
@@ -122,7 +123,7 @@ def timedelta_of(value: Any, rel: KeyPath, note: Note) -> dt.timedelta | None:
     try:
         return _DURATION.validate_python(value)
     except ValidationError:
-        note(rel, f"expected a duration (seconds, ISO 8601 or a datetime.timedelta), got {value!r:.60}; left out")
+        note(rel, f"expected a duration (seconds, ISO 8601 or a datetime.timedelta), got {shown(value)}; left out")
         return None
 
 
@@ -138,7 +139,7 @@ def relative_delta(value: str) -> dt.timedelta | None:
 def plain(value: Any, rel: KeyPath, note: Note, depth: int = 0) -> Any:
     """An argument value without dag-factory constructs: timedeltas become seconds, the rest is noted."""
     if isinstance(value, Tagged):
-        note(rel, f"YAML tag {value.tag} is not supported (dag-factory would run Python to build it); left out")
+        note(rel, f"YAML tag {shown(value)} is not supported (dag-factory would run Python to build it); left out")
         return DROP
     kind = type_of(value)
     if kind in TIMEDELTA_TYPES:
@@ -203,7 +204,7 @@ def _asset_uri(value: Any, rel: KeyPath, note: Note) -> str | None:
         extra = set(value) - {"__type__", "__args__", "uri", "name"}
         if isinstance(uri, str) and uri:
             if extra:
-                note(rel, f"asset settings {', '.join(sorted(map(str, extra)))} are not supported; left out")
+                note(rel, f"asset settings {_keys(extra)} are not supported; left out")
             return uri
     note(rel, f"asset {_describe(value)} is not supported; left out")
     return None
@@ -217,7 +218,7 @@ def datetime_of(value: Any, timezone: Any, rel: KeyPath, note: Note) -> dt.datet
         try:
             value = dt.datetime.fromisoformat(value.strip())
         except ValueError:
-            note(rel, f"{value!r:.40} is not a fixed date (dag-factory reads relative times such as '3 days' as "
+            note(rel, f"{shown(value, 40)} is not a fixed date (dag-factory reads relative times such as '3 days' as "
                  "'that long before today', which changes every day); the design's default start date is used")
             return None
     if not isinstance(value, dt.datetime):
@@ -227,11 +228,11 @@ def datetime_of(value: Any, timezone: Any, rel: KeyPath, note: Note) -> dt.datet
     try:
         aware = value.replace(tzinfo=ZoneInfo(str(zone)))
     except (ZoneInfoNotFoundError, ValueError):
-        note(rel, f"unknown timezone {zone!r}; the date is read as UTC")
+        note(rel, f"unknown timezone {shown(zone)}; the date is read as UTC")
         aware = value.replace(tzinfo=dt.UTC)
     if str(zone) not in ("UTC", "Etc/UTC"):
-        note(rel, f"timezone {zone}: the design has no DAG timezone, so the date is converted to UTC and cron "
-             "schedules run in UTC")
+        note(rel, f"timezone {shown(zone, quote=False)}: the design has no DAG timezone, so the date is converted to "
+             "UTC and cron schedules run in UTC")
     return aware.astimezone(dt.UTC).replace(tzinfo=None)
 
 
@@ -242,7 +243,7 @@ def param_of(name: str, value: Any, rel: KeyPath, note: Note) -> Param | None:
         default = plain(value, rel, note)
         return None if default is DROP else Param(default=default)
     if kind not in PARAM_TYPES:
-        note(rel, f"param {name!r}: {kind} is not supported; left out")
+        note(rel, f"param {shown(name)}: {shown(kind, quote=False)} is not supported; left out")
         return None
     args = value.get("__args__") or []
     fields: dict[str, Any] = {}
@@ -255,11 +256,11 @@ def param_of(name: str, value: Any, rel: KeyPath, note: Note) -> Param | None:
             fields[key] = value[key]
     dropped = set(value) - {"__type__", "__args__", "default", "type", "description"}
     if dropped:
-        note(rel, f"param {name!r}: {', '.join(sorted(map(str, dropped)))} are not part of the design; left out")
+        note(rel, f"param {shown(name)}: {_keys(dropped)} are not part of the design; left out")
     try:
         return Param(**fields)
     except ValidationError as exc:
-        note(rel, f"param {name!r}: {exc.errors(include_url=False)[0]['msg']}; imported with its default only")
+        note(rel, f"param {shown(name)}: {exc.errors(include_url=False)[0]['msg']}; imported with its default only")
         return Param(default=fields.get("default"))
 
 
@@ -289,7 +290,9 @@ def task_args_of(values: dict[str, Any], rel: KeyPath, note: Note) -> TaskArgs:
 def _describe(value: Any) -> str:
     kind = type_of(value)
     if kind:
-        return f"__type__ {kind}"
-    if isinstance(value, Tagged):
-        return f"tag {value.tag}"
-    return f"{value!r:.60}"
+        return f"__type__ {shown(kind, quote=False)}"
+    return shown(value)
+
+
+def _keys(keys: Any) -> str:
+    return ", ".join(sorted(shown(k, quote=False) for k in keys))

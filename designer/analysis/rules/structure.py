@@ -9,7 +9,7 @@ from designer.analysis.findings import Finding, Severity, rule
 from designer.analysis.graph import end_chain
 from designer.analysis.report import Context
 from designer.group_tree import parent_loop, parents_of
-from designer.ids import MAX_GROUP_ID_LENGTH, MAX_TASK_ID_LENGTH, dag_id_problem, local_id_problem
+from designer.ids import MAX_GROUP_ID_LENGTH, MAX_TASK_ID_LENGTH, dag_id_problem, local_id_problem, task_id_problem
 
 E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO  # noqa: E741
 
@@ -18,18 +18,20 @@ E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO  # noqa: E741
 def invalid_ids(ctx: Context) -> Iterator[Finding]:
     """Ids Airflow (or the generated code) would reject.
 
-    Local ids: ASCII letters, digits, `_` and `-` (no dots: the designer composes `group.task`);
-    the composed task_id must stay within 250 characters and a group_id within 200.
-    Bad: `load data`, `tâche`, `g.1`. Better: `load_data`, `tache`, `g_1`.
+    Local ids: ASCII letters, digits, `_` and `-`; task ids may also contain dots (`load.v2`), group
+    ids may not (Airflow composes `group.task` from them). The composed task_id must stay within 250
+    characters and a group_id within 200.
+    Bad: `load data`, `tâche`, group `g.1`. Better: `load_data`, `tache`, `g_1`.
     """
     problem = dag_id_problem(ctx.design.dag.dag_id)
     if problem:
         yield Finding("DD001", E, f"dag_id {ctx.design.dag.dag_id!r} {problem}", (), ("dag", "dag_id"))
     ns = ctx.tg.ns
-    for kind, items in (("task", ctx.design.tasks), ("group", ctx.design.groups)):
+    for kind, items, id_problem in (("task", ctx.design.tasks, task_id_problem),
+                                    ("group", ctx.design.groups, local_id_problem)):
         for i, item in enumerate(items):
             where = (f"{kind}s", i, "id")
-            if problem := local_id_problem(item.id):
+            if problem := id_problem(item.id):
                 yield Finding("DD001", E, f"{kind} id {item.id!r} {problem}", (item.id,), where)
                 continue
             if kind == "group":
