@@ -72,7 +72,7 @@ def test_corpus_file_imports_with_exactly_the_expected_notes_and_clean_ones_expo
 def test_a_branch_chooses_its_direct_downstream_tasks_including_the_roots_of_a_downstream_group():
     (design,), notes = import_dag_factory((CORPUS / "branching.yaml").read_bytes(), "branching.yaml")
     assert notes == []
-    assert next(t for t in design.tasks if t.id == "choose").branches == ["incremental", "full_extract"]
+    assert next(t for t in design.tasks if t.id == "choose").branches == ("incremental", "full_extract")
 
 
 def test_callables_from_files_become_dotted_paths():
