@@ -45,10 +45,10 @@ class Change:
 
     `what` is the kind of item and `subject` its id: a task or group id, `up >> down` for an edge
     (whose ends are also in `ends`), None for DAG and lint settings. `path` is the key path inside
-    the item: `()` when the whole item was added or removed, and then `old`/`new` is the item as a
-    design file holds it (defaults left out).
-    `kind` says what happened at `path`: "added"/"removed" for a whole item or a mapping key that is
-    only on one side, else "changed". `old` and `new` are plain JSON data (None on the missing side).
+    the item, `()` when the whole item was added or removed. `kind` says what happened at `path`:
+    "added" or "removed" for a whole item or a mapping key found on one side only, else "changed".
+    `old` and `new` are plain JSON data, None on the missing side; a whole item is shown as a design
+    file holds it (defaults left out).
     """
 
     kind: Kind

@@ -25,8 +25,7 @@ def read_path(path: str | Path) -> bytes:
     except OSError as exc:
         raise DesignError(str(path), [Problem(f"cannot read the file: {exc.strerror or exc}")]) from None
     if len(data) > MAX_FILE_BYTES:
-        raise DesignError(str(path), [Problem(f"is larger than {MAX_FILE_BYTES / 1e6:.0f} MB; "
-                                              f"files are limited to {MAX_FILE_BYTES / 1e6:.0f} MB")])
+        raise DesignError(str(path), [Problem(f"is larger than {MAX_FILE_BYTES / 1e6:.0f} MB, the limit for files")])
     return data
 
 
