@@ -11,7 +11,8 @@ from functools import partial
 import streamlit as st
 
 from designer.model import DagSettings, Design, TaskArgs
-from designer.storage import DesignError, load_design, parse_design, read_yaml
+from designer.opening import open_file
+from designer.storage import DesignError, load_design
 from designer.ui import state
 from exporters import ExportError, export
 from exporters.images import render_image
@@ -57,23 +58,6 @@ def upload() -> None:
     state.replace(design, file.name)
     st.session_state.import_notes = notes
     st.rerun()
-
-
-def open_file(data: bytes, name: str) -> tuple[Design, list[str]]:
-    """A design from file bytes, with notes on what an import could not carry over.
-
-    The designer's own format is recognised by its `dag` mapping; anything else is read as
-    dag-factory YAML (never through dag-factory itself) and its first DAG is opened."""
-    document, _ = read_yaml(data, name)
-    if isinstance(document, dict) and isinstance(document.get("dag"), dict):
-        return parse_design(data, name)[0], []
-    from designer.importers.dag_factory import import_dag_factory
-
-    designs, notes = import_dag_factory(data, name)
-    if not designs:
-        raise ValueError("no DAG found in the file")
-    extra = [f"{name} holds {len(designs)} DAGs; opened {designs[0].dag.dag_id}"] if len(designs) > 1 else []
-    return designs[0], extra + [str(n) for n in notes]
 
 
 def export_panel() -> None:
