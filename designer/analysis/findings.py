@@ -63,6 +63,7 @@ class Rule:
     name: str
     severity: Severity  # the usual severity; a rule may raise or lower it for one finding
     check: Callable[[Context], Iterable[Finding]] = field(compare=False)
+    reports_errors: bool = False  # whether any finding of the rule can be an error (which no setting silences)
 
     @property
     def doc(self) -> str:
@@ -72,13 +73,14 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def rule(code: str, name: str, severity: Severity):
-    """Register a rule function under `code`."""
+def rule(code: str, name: str, severity: Severity, *, may_error: bool = False):
+    """Register a rule function under `code`; `may_error` marks a warning rule that raises some findings to
+    errors."""
 
     def register(check: Callable[[Context], Iterable[Finding]]):
         if code in RULES:
             raise ValueError(f"rule code {code} registered twice")
-        RULES[code] = Rule(code, name, severity, check)
+        RULES[code] = Rule(code, name, severity, check, severity is Severity.ERROR or may_error)
         return check
 
     return register

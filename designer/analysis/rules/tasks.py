@@ -104,7 +104,7 @@ def mapping_and_fan_out(ctx: Context) -> Iterator[Finding]:
                                   "cannot be mapped", (task.id,), (*where, "mapping", "expand", arg))
 
 
-@rule("DD017", "huge-literal-mapping", W)
+@rule("DD017", "huge-literal-mapping", W, may_error=True)
 def huge_literal_mapping(ctx: Context) -> Iterator[Finding]:
     """Dynamic mapping over a long literal list: it bloats the DAG file and Airflow refuses more than
     1024 mapped instances by default. Read the list from an upstream task's output instead."""
