@@ -29,7 +29,12 @@ from designer.model import AssetSchedule, Design, IntervalSchedule, Task, TaskAr
 from designer.operators import as_timedelta, operator_spec
 from designer.validity import fanned_out_sources
 from exporters import ExportError, ExportFiles, register
-from exporters.checks import require_exportable
+from exporters.checks import (
+    DAG_FACTORY_MAGIC_KEYS,
+    guard_dag_factory_yaml,
+    refuse_unloadable_values,
+    require_exportable,
+)
 from exporters.dag_factory_deps import DepPlan, plan_dependencies, simulate
 from exporters.naming import module_stem
 
@@ -48,7 +53,7 @@ load_yaml_dags(globals_dict=globals(), config_filepath=str(CONFIG_FILE))
 # Top-level keys that dag-factory does not treat as DAG ids.
 RESERVED_DAG_IDS = frozenset({"default", "task_groups"})
 # Mapping keys dag-factory consumes while loading (utils.cast_with_type, _yaml._flatten_logical_expressions).
-MAGIC_KEYS = frozenset({"__type__", "__args__", "__and__", "__or__", "__join__"})
+MAGIC_KEYS = DAG_FACTORY_MAGIC_KEYS
 _CALLBACKS = ("on_execute_callback", "on_success_callback", "on_failure_callback", "on_retry_callback",
               "on_skipped_callback")
 # Task keys dag-factory reads itself (DagBuilder.build, make_task, adjust_general_task_params).
@@ -81,12 +86,15 @@ def dag_factory_yaml(design: Design) -> str:
         raise ExportError(f"design {design.dag.dag_id!r}: internal error, dag-factory dependencies differ "
                           "from the design's graph; please report it and use the Python export")
     document = {design.dag.dag_id: _dag_block(design, tg, plan)}
-    return _header(design, plan) + _dump(document)
+    text = _header(design, plan) + _dump(document)
+    guard_dag_factory_yaml(text, design.dag.dag_id)
+    return text
 
 
 # --- what dag-factory cannot express ------------------------------------------------------------
 
 def _refuse_inexpressible(design: Design) -> None:
+    refuse_unloadable_values(design)  # lint: DD027
     dag_id = design.dag.dag_id
     if dag_id in RESERVED_DAG_IDS:
         raise ExportError(f"dag_id {dag_id!r} is a reserved top-level key in dag-factory files; rename the DAG")
@@ -184,7 +192,8 @@ def _group_entry(design: Design, gid: str, plan: DepPlan) -> dict[str, Any]:
 def _task_entries(task: Task, tg: TaskGraph, plan: DepPlan) -> list[dict[str, Any]]:
     """One entry per Airflow task: a fanned-out task becomes its N concrete copies."""
     spec = operator_spec(task.operator)
-    assert spec is not None  # require_exportable refused unknown operators
+    if spec is None:  # lint: DD015 (the gate refuses it first)
+        raise ExportError(f"task {task.id!r}: unknown operator {task.operator!r}")
     class_path = task.operator if spec.is_custom else f"{spec.airflow3_module}.{spec.class_name}"
     entries = []
     for i, name in enumerate(fan_out_ids(task)):
