@@ -18,6 +18,7 @@ import yaml
 from designer.analysis import Severity, analyze
 from designer.analysis.findings import format_location
 from designer.model import Design
+from designer.target_limits import DAG_FACTORY_MAGIC_KEYS
 from designer.validity import unloadable_values
 from exporters import ExportError
 from exporters.python_imports import check_generated_module
@@ -88,7 +89,6 @@ def guard_tests_module(source: str, expected: dict[str, Any] | None = None) -> N
 
 # What the dag-factory exporter writes as `__type__`, and where `__or__` may appear (an asset schedule).
 DAG_FACTORY_TYPES = frozenset({"datetime.timedelta", "airflow.sdk.Param", "airflow.sdk.Asset"})
-DAG_FACTORY_MAGIC_KEYS = frozenset({"__type__", "__args__", "__and__", "__or__", "__join__"})
 DAG_FACTORY_DAG_KEYS = frozenset({
     "description", "doc_md", "schedule", "start_date", "catchup", "max_active_runs", "max_active_tasks",
     "dagrun_timeout", "tags", "params", "on_success_callback", "on_failure_callback", "default_args",

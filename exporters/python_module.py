@@ -20,6 +20,7 @@ from designer.analysis.graph import build_task_graph, edge_scope
 from designer.ids import LOCAL_ID, Namespace, fan_out_ids, unique_python_names
 from designer.model import AssetSchedule, Design, Group, IntervalSchedule, Task, TaskArgs, TriggerRule
 from designer.operators import OperatorSpec, as_timedelta, operator_spec
+from designer.target_limits import airflow2_limits
 from designer.validity import argument_name_problem, asset_uri_problem, dotted_path_problem, fanned_out_sources
 from exporters import ExportError, ExportFiles, register
 from exporters.checks import guard_python_module, refuse_unloadable_values, require_exportable
@@ -123,10 +124,10 @@ class _Module:
         for item in (*self.design.tasks, *self.design.groups):
             if not LOCAL_ID.fullmatch(item.id):
                 raise ExportError(f"id {item.id!r} may only contain ASCII letters, digits, '_' and '-'")
+        if self.target == "airflow2":
+            for _, _, message in airflow2_limits(self.design):  # lint: DD030
+                raise ExportError(f"{message}; export for Airflow 3")
         for task in self.design.tasks:
-            if self.target == "airflow2" and task.trigger_rule == TriggerRule.ALL_DONE_MIN_ONE_SUCCESS:
-                raise ExportError(f"task {task.id!r}: trigger rule all_done_min_one_success does not exist in "
-                                  "Airflow 2; use another rule or export for Airflow 3")
             for arg, source in fanned_out_sources(task, self.ns.tasks):  # lint: DD016
                 raise ExportError(f"task {task.id!r} maps {arg} over the output of {source!r}, which is "
                                   "fanned out into several tasks and has no single output")
@@ -134,9 +135,6 @@ class _Module:
             for uri in self.design.dag.schedule.assets:
                 if problem := asset_uri_problem(uri):  # lint: DD022
                     raise ExportError(f"the asset schedule's URI {uri[:60]!r} {problem}")
-                if self.target == "airflow2" and not uri.isascii():  # lint: DD022 warns
-                    raise ExportError(f"the asset schedule's URI {uri[:60]!r} has non-ASCII characters, which "
-                                      "Airflow 2 refuses in dataset URIs; export for Airflow 3")
 
     def _operator_class(self, task: Task) -> str:
         spec = operator_spec(task.operator)

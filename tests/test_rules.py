@@ -43,6 +43,7 @@ BASH = {"operator": "bash", "args": {"bash_command": "echo hi"}}
 SENSOR_OK = {"operator": "file_sensor", "args": {"filepath": "/x", "timeout": 600, "mode": "reschedule"}}
 BRANCH = {"operator": "branch_python", "args": {"python_callable": "pkg.mod.choose"}}
 CUSTOM = "my_company.operators.LoadOperator"
+PYTHON = {"operator": "python"}
 
 CASES = {
     "DD001": (make("a>>b", tasks=["load data"]), make("a>>b", tasks=["load_data"]), "load data"),
@@ -104,11 +105,13 @@ CASES = {
     "DD026": (make("a>>b", lint={"disabled": ["DD005"]}), make("a>>b", lint={"disabled": ["DD012"]}), None),
     "DD027": (make("a>>b", task_fields={"a": {"overrides": TaskArgs(retries=1, pool="my pool")}}),
               make("a>>b", task_fields={"a": {"overrides": TaskArgs(retries=1, pool="my_pool")}}), "a"),
-    "DD028": (make("", tasks=["t"], task_fields={"t": {"operator": "python", "args": {"python_callable": "os.system"}}}),
-              make("", tasks=["t"], task_fields={"t": {"operator": "python", "args": {"python_callable": "pkg.m.run"}}}),
-              "t"),
-    "DD029": (make("a>>b", dag_fields={"doc_md": "docs/README.md"}), make("a>>b", dag_fields={"doc_md": "See README.md."}),
-              None),
+    "DD028": (make("", tasks=["t"], task_fields={"t": {**PYTHON, "args": {"python_callable": "os.system"}}}),
+              make("", tasks=["t"], task_fields={"t": {**PYTHON, "args": {"python_callable": "pkg.m.run"}}}), "t"),
+    "DD029": (make("a>>b", dag_fields={"doc_md": "docs/README.md"}),
+              make("a>>b", dag_fields={"doc_md": "See README.md."}), None),
+    "DD030": (make("a>>b", groups={"g": None}, members={"a": "g"}).model_copy(update={"groups": (
+                  Group(id="g", prefix_group_id=False),)}),
+              make("a>>b", groups={"g": None}, members={"a": "g"}), "g"),
 }
 
 
@@ -453,7 +456,8 @@ def test_paths_into_modules_that_run_code_are_warned_about_wherever_they_are(pat
 
 @pytest.mark.parametrize(("doc_md", "description", "warned"), [
     ("README.md", "", "doc_md"), ("docs/x.md", "d", "doc_md"), (None, "notes.md", "description"),
-    ("Read README.md.", "", None), ("x.md\n", "", None), ("x.MD", "", None), (None, "", None), ("", "a.md", "description"),
+    ("Read README.md.", "", None), ("x.md\n", "", None), ("x.MD", "", None), (None, "", None),
+    ("", "a.md", "description"),
 ])
 def test_dag_doc_md_ending_in_md_is_read_from_disk(doc_md, description, warned):
     design = make("a>>b", dag_fields={"doc_md": doc_md, "description": description})
