@@ -66,6 +66,17 @@ def argument_name_problem(name: str) -> str | None:
     return python_name_problem(name)
 
 
+def arguments_given_twice(task: Task) -> list[str]:
+    """Argument names `task` sets in `args` that the design also sets another way (a trigger rule other than
+    all_success, an override, doc_md): the generated call would pass them twice."""
+    also = {name for name, value in task.overrides if value is not None}
+    if task.trigger_rule != "all_success":
+        also.add("trigger_rule")
+    if task.doc_md:
+        also.add("doc_md")
+    return sorted(also.intersection(task.args))
+
+
 def asset_uri_problem(uri: str) -> str | None:
     """Why Airflow refuses `uri` as an asset (Airflow 2: dataset) URI, or None.
 
@@ -130,6 +141,19 @@ def fanned_out_sources(task: Task, tasks: Mapping[str, Task]) -> Iterator[tuple[
         upstream = tasks.get(source.task)
         if upstream is not None and upstream.fan_out is not None:
             yield arg, source.task
+
+
+def format_location(path: tuple[str | int, ...]) -> str:
+    """`("tasks", 3, "args")` -> `tasks[3].args`; a key that is not printable text is quoted (`env.'a\\tb'`),
+    so control characters in keys never reach a terminal."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            text = part if part.isprintable() else repr(part)
+            out += f".{text}" if out else text
+    return out
 
 
 def pool_name_problem(name: str) -> str | None:
@@ -199,7 +223,7 @@ def unloadable_values(design: Design) -> Iterator[ValueProblem]:
                 data.append((source, ("tasks", i, "mapping", "expand", arg), who))
     for value, where, who in data:
         for path, problem in data_problems(value, where):
-            yield path, who, problem
+            yield path, who, f"{format_location(path)} {problem}"
 
 
 def _pools(args: TaskArgs, where: tuple, who: tuple[str, ...]) -> Iterator[ValueProblem]:

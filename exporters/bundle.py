@@ -160,7 +160,9 @@ def _readme(design: Design, stem: str, included: dict[str, list[str]], left_out:
         "",
         "1. Copy `dags/` (or `dag_factory/dags/`) into your DAG folder (or DAG bundle).",
         "2. Make sure every Python callable the design names by dotted path (for example `my_pkg.tasks.load`)",
-        "   is importable by the scheduler, DAG processor and workers.",
+        "   is importable by the scheduler, DAG processor and workers. The DAG module imports every module the",
+        "   design names (callables, callbacks, custom operators) each time Airflow parses it, so their top-level",
+        "   code runs on the DAG processor: name only code you trust.",
         "3. Install, next to Airflow 3: " + ", ".join(_requirements(design) or ["nothing else"]) + ".",
     ]
     if "dag-factory" in listed:

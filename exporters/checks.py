@@ -35,8 +35,8 @@ def require_exportable(design: Design) -> None:
 
 def refuse_unloadable_values(design: Design) -> None:
     """The exporters' own check of the values lint rule DD027 reports (pools, intervals, NaN)."""
-    for where, _, message in unloadable_values(design):
-        raise ExportError(f"{format_location(where)}: {message}")
+    for _, _, message in unloadable_values(design):
+        raise ExportError(message)
 
 
 def _internal(what: str, problems: list[str]) -> ExportError:

@@ -23,4 +23,5 @@ def guard_design_file(text: str) -> None:
     except DesignError as exc:
         raise ExportError(f"the design file does not read back: {exc}") from None
     if again != text:
-        raise ExportError("internal error: the design file does not read back as written; please report it")
+        raise ExportError("the design file would not read back as this design: a value changes on the way (NaN "
+                          "and infinity are stored as null, see DD027); fix the error findings and save again")

@@ -199,7 +199,7 @@ def test_mapping_over_a_fanned_out_task_is_refused():
     ({"a-b": 1}, r"DD025 .*argument name 'a-b' is not a Python name"),
     ({"task_id": "x"}, r"DD025 .*argument name 'task_id' is set by the generated code"),
     ({"class": "x"}, r"DD025 .*argument name 'class' is a Python keyword"),
-    ({"retries": 2}, r"argument\(s\) retries given twice"),
+    ({"retries": 2}, r"DD025 .*argument 'retries' is given twice"),
 ])
 def test_values_that_are_not_plain_data_are_refused(args, message):
     design = make("a>>b", task_fields={"a": {"operator": "my_company.operators.Load", "args": args,

@@ -12,8 +12,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from designer.validity import format_location
+
 if TYPE_CHECKING:
     from designer.analysis.report import Context
+
+__all__ = ["RULES", "Finding", "KeyPath", "Rule", "Severity", "format_location", "rule"]
 
 # A key path into the design file, e.g. ("tasks", 3, "args", "bash_command").
 KeyPath = tuple[str | int, ...]
@@ -42,19 +46,6 @@ class Finding:
             "subjects": list(self.subjects),
             "location": format_location(self.location),
         }
-
-
-def format_location(path: KeyPath) -> str:
-    """`("tasks", 3, "args")` -> `tasks[3].args`; a key that is not printable text is quoted (`env.'a\\tb'`),
-    so control characters in keys never reach a terminal."""
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            text = part if part.isprintable() else repr(part)
-            out += f".{text}" if out else text
-    return out
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,7 @@ def unloadable_value(ctx: Context) -> Iterator[Finding]:
     arguments and mapped values that are not plain data: NaN or infinity (no Python literal, no JSON
     value), keys that are not text or numbers, values of other types (a YAML date), nesting over 32."""
     for where, subjects, message in unloadable_values(ctx.design):
-        yield Finding("DD027", E, f"{format_location(where)}: {message}", subjects, where)
+        yield Finding("DD027", E, message, subjects, where)
 
 
 _SECRET_KEY = re.compile(
