@@ -7,17 +7,26 @@ same functions as a last guard, so the two never disagree.
 
 from __future__ import annotations
 
+import datetime as dt
 import keyword
+import math
 import re
 from collections.abc import Iterator, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
-from designer.model import Task
+from designer.model import Design, IntervalSchedule, Task, TaskArgs
 
 # Keyword arguments the generated task call writes itself.
 RESERVED_ARGUMENTS = frozenset({"task_id", "dag", "task_group"})
 # Airflow: Asset/Dataset URIs and names are at most 1500 characters (sdk.definitions.asset).
 MAX_ASSET_URI_LENGTH = 1500
+# Airflow 2 validates a pool name like a task id (airflow.utils.helpers.validate_key, `re.match`): word
+# characters, dots and dashes, at most 250 characters; `BaseOperator` raises at parse time otherwise.
+POOL_NAME = re.compile(r"[\w.-]+")
+MAX_POOL_NAME_LENGTH = 250
+# Data values deeper than this are not walked (the exporters refuse deeper nesting anyway).
+MAX_DATA_DEPTH = 32
 # Line breaks and tabs are allowed in multi-line text (commands, SQL, docs); no other control character is.
 MULTILINE_CONTROLS = frozenset("\t\n\r")
 
@@ -55,6 +64,17 @@ def argument_name_problem(name: str) -> str | None:
     if name in RESERVED_ARGUMENTS:
         return f"{name!r} is set by the generated code itself"
     return python_name_problem(name)
+
+
+def arguments_given_twice(task: Task) -> list[str]:
+    """Argument names `task` sets in `args` that the design also sets another way (a trigger rule other than
+    all_success, an override, doc_md): the generated call would pass them twice."""
+    also = {name for name, value in task.overrides if value is not None}
+    if task.trigger_rule != "all_success":
+        also.add("trigger_rule")
+    if task.doc_md:
+        also.add("doc_md")
+    return sorted(also.intersection(task.args))
 
 
 def asset_uri_problem(uri: str) -> str | None:
@@ -121,3 +141,91 @@ def fanned_out_sources(task: Task, tasks: Mapping[str, Task]) -> Iterator[tuple[
         upstream = tasks.get(source.task)
         if upstream is not None and upstream.fan_out is not None:
             yield arg, source.task
+
+
+def format_location(path: tuple[str | int, ...]) -> str:
+    """`("tasks", 3, "args")` -> `tasks[3].args`; a key that is not printable text is quoted (`env.'a\\tb'`),
+    so control characters in keys never reach a terminal."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            text = part if part.isprintable() else repr(part)
+            out += f".{text}" if out else text
+    return out
+
+
+def pool_name_problem(name: str) -> str | None:
+    """Why Airflow refuses `name` as a pool (Airflow 2.11 raises at parse time: `The key 'my pool' has to be
+    made of alphanumeric characters, dashes, dots and underscores exclusively`), or None."""
+    if not POOL_NAME.fullmatch(name):
+        return "may only contain letters, digits, '_', '.' and '-' (Airflow 2 refuses the DAG file otherwise)"
+    if len(name) > MAX_POOL_NAME_LENGTH:
+        return f"is {len(name)} characters long; Airflow allows {MAX_POOL_NAME_LENGTH}"
+    return None
+
+
+def interval_problem(interval: dt.timedelta) -> str | None:
+    """Why Airflow refuses `interval` as a schedule (`schedule interval must be positive`), or None."""
+    if interval <= dt.timedelta(0):
+        return f"is {interval}; Airflow only takes a positive interval (the DAG would not load)"
+    return None
+
+
+def data_problems(value: Any, where: tuple, depth: int = 0) -> Iterator[tuple[tuple, str]]:
+    """(key path, why) for each part of a data value (a param default, an argument, a mapped list) that no
+    export can write: NaN and infinity (no Python literal, no JSON value), and anything but text, numbers,
+    booleans, null, lists and mappings with such keys (a YAML date, for example)."""
+    if depth > MAX_DATA_DEPTH:
+        yield where, f"is nested more than {MAX_DATA_DEPTH} levels deep"
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            yield where, "is NaN or infinite, which cannot be written as Python or JSON; use a finite number"
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            if not (key is None or isinstance(key, str | int | bool) or isinstance(key, float) and math.isfinite(key)):
+                yield where, f"has the key {key!r:.40}, which is not text or a finite number"
+            yield from data_problems(item, (*where, str(key)), depth + 1)
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from data_problems(item, (*where, index), depth + 1)
+    elif not (value is None or isinstance(value, str | int | bool)):
+        yield where, f"is a {type(value).__name__} value ({value!r:.40}); only text, numbers, booleans, null, " \
+            "lists and mappings can be exported"
+
+
+# (location in the design, ids of the tasks or groups it is about, what is wrong)
+ValueProblem = tuple[tuple, tuple[str, ...], str]
+
+
+def unloadable_values(design: Design) -> Iterator[ValueProblem]:
+    """Values the model accepts but an export refuses or Airflow refuses at parse time: pool names Airflow 2
+    rejects, a zero or negative interval schedule, and data (params, arguments, mapped values) that is not
+    plain data (see `data_problems`).
+    The lint rule reports each one; the exporters refuse the design with the same message."""
+    dag = design.dag
+    if isinstance(dag.schedule, IntervalSchedule) and (problem := interval_problem(dag.schedule.interval)):
+        yield ("dag", "schedule", "interval"), (), f"the interval schedule {problem}"
+    yield from _pools(dag.default_args, ("dag", "default_args"), ())
+    for j, group in enumerate(design.groups):
+        yield from _pools(group.default_args, ("groups", j, "default_args"), (group.id,))
+    data: list[tuple[Any, tuple, tuple[str, ...]]] = [
+        (param.default, ("dag", "params", name, "default"), ()) for name, param in dag.params.items()]
+    for i, task in enumerate(design.tasks):
+        who = (task.id,)
+        yield from _pools(task.overrides, ("tasks", i, "overrides"), who)
+        data.append((task.args, ("tasks", i, "args"), who))
+        if task.fan_out is not None and task.fan_out.values is not None:
+            data.append((task.fan_out.values, ("tasks", i, "fan_out", "values"), who))
+        for arg, source in (task.mapping.expand.items() if task.mapping is not None else ()):
+            if isinstance(source, list | tuple):  # else the output of an upstream task
+                data.append((source, ("tasks", i, "mapping", "expand", arg), who))
+    for value, where, who in data:
+        for path, problem in data_problems(value, where):
+            yield path, who, f"{format_location(path)} {problem}"
+
+
+def _pools(args: TaskArgs, where: tuple, who: tuple[str, ...]) -> Iterator[ValueProblem]:
+    if args.pool is not None and (problem := pool_name_problem(args.pool)):
+        yield (*where, "pool"), who, f"pool {args.pool[:60]!r} {problem}"

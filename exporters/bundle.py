@@ -21,8 +21,11 @@ import zipfile
 from designer.model import Design
 from designer.operators import operator_spec
 from exporters import ExportError, ExportFiles, export, exporters
-from exporters.checks import require_exportable
+from exporters.checks import guard_dag_factory_yaml, guard_python_module, guard_tests_module, require_exportable
+from exporters.dag_factory import LOADER
+from exporters.design_file import guard_design_file
 from exporters.naming import module_stem
+from exporters.python_imports import allowed_modules
 
 MAX_ENTRIES = 64
 MAX_TOTAL_BYTES = 64 * 1024 * 1024
@@ -62,7 +65,28 @@ def bundle_files(design: Design) -> dict[str, str]:
             files[f"{stem}/{folder}{path}"] = text
     files[f"{stem}/README.md"] = _readme(design, stem, included, left_out)
     check_archive_names(list(files))
+    for name, text in files.items():
+        _guard_member(design, name.partition("/")[2], text)
     return files
+
+
+def _guard_member(design: Design, path: str, text: str) -> None:
+    """Each member passes the last guard of the exporter that wrote it, checked again in the bundle; a member
+    the bundle does not know is refused."""
+    stem = module_stem(design)
+    if path == f"dags/{stem}.py":
+        guard_python_module(text, allowed_modules(design))
+    elif path == f"tests/test_{stem}.py":
+        guard_tests_module(text)
+    elif path == f"dag_factory/dags/{stem}.yaml":
+        guard_dag_factory_yaml(text, design.dag.dag_id)
+    elif path == f"dag_factory/dags/{stem}.py":
+        if text != LOADER:
+            raise ExportError("internal error: the dag-factory loader in the bundle is not the one DAG Designer writes")
+    elif path == f"designs/{stem}.design.yaml":
+        guard_design_file(text)
+    elif path != "README.md":
+        raise ExportError(f"internal error: the bundle would hold the unexpected file {path!r}")
 
 
 def build_bundle(design: Design) -> bytes:
@@ -136,7 +160,9 @@ def _readme(design: Design, stem: str, included: dict[str, list[str]], left_out:
         "",
         "1. Copy `dags/` (or `dag_factory/dags/`) into your DAG folder (or DAG bundle).",
         "2. Make sure every Python callable the design names by dotted path (for example `my_pkg.tasks.load`)",
-        "   is importable by the scheduler, DAG processor and workers.",
+        "   is importable by the scheduler, DAG processor and workers. The DAG module imports every module the",
+        "   design names (callables, callbacks, custom operators) each time Airflow parses it, so their top-level",
+        "   code runs on the DAG processor: name only code you trust.",
         "3. Install, next to Airflow 3: " + ", ".join(_requirements(design) or ["nothing else"]) + ".",
     ]
     if "dag-factory" in listed:

@@ -23,13 +23,16 @@ from typing import Any
 
 import yaml
 
+from designer.analysis.findings import format_location
 from designer.analysis.graph import TaskGraph, build_task_graph
 from designer.ids import fan_out_ids
 from designer.model import AssetSchedule, Design, IntervalSchedule, Task, TaskArgs, TriggerRule
 from designer.operators import as_timedelta, operator_spec
+from designer.target_limits import DAG_FACTORY_MAGIC_KEYS as MAGIC_KEYS
+from designer.target_limits import dag_factory_limits
 from designer.validity import fanned_out_sources
 from exporters import ExportError, ExportFiles, register
-from exporters.checks import require_exportable
+from exporters.checks import guard_dag_factory_yaml, refuse_unloadable_values, require_exportable
 from exporters.dag_factory_deps import DepPlan, plan_dependencies, simulate
 from exporters.naming import module_stem
 
@@ -45,22 +48,6 @@ CONFIG_FILE = Path(__file__).with_suffix(".yaml")
 load_yaml_dags(globals_dict=globals(), config_filepath=str(CONFIG_FILE))
 '''
 
-# Top-level keys that dag-factory does not treat as DAG ids.
-RESERVED_DAG_IDS = frozenset({"default", "task_groups"})
-# Mapping keys dag-factory consumes while loading (utils.cast_with_type, _yaml._flatten_logical_expressions).
-MAGIC_KEYS = frozenset({"__type__", "__args__", "__and__", "__or__", "__join__"})
-_CALLBACKS = ("on_execute_callback", "on_success_callback", "on_failure_callback", "on_retry_callback",
-              "on_skipped_callback")
-# Task keys dag-factory reads itself (DagBuilder.build, make_task, adjust_general_task_params).
-DAG_FACTORY_TASK_KEYS = frozenset({
-    "task_id", "dag", "task_group", "operator", "decorator", "dependencies", "task_group_name",
-    "parent_group_name", "expand", "partial", "expand_kwargs", "variables_as_arguments",
-    "python_callable_name", "python_callable_file", "execution_date_fn", "execution_date_fn_name",
-    "execution_date_fn_file", "execution_delta", "inlets", "outlets", "success_check_file",
-    "success_check_name", "success_check_lambda", "failure_check_file", "failure_check_name",
-    "failure_check_lambda", "response_check_name", "response_check_file", "response_check_lambda",
-    *_CALLBACKS, *(f"{c}_name" for c in _CALLBACKS), *(f"{c}_file" for c in _CALLBACKS),
-})
 _MAX_VALUE_DEPTH = 32
 
 
@@ -81,32 +68,19 @@ def dag_factory_yaml(design: Design) -> str:
         raise ExportError(f"design {design.dag.dag_id!r}: internal error, dag-factory dependencies differ "
                           "from the design's graph; please report it and use the Python export")
     document = {design.dag.dag_id: _dag_block(design, tg, plan)}
-    return _header(design, plan) + _dump(document)
+    text = _header(design, plan) + _dump(document)
+    guard_dag_factory_yaml(text, design.dag.dag_id)
+    return text
 
 
 # --- what dag-factory cannot express ------------------------------------------------------------
 
 def _refuse_inexpressible(design: Design) -> None:
-    dag_id = design.dag.dag_id
-    if dag_id in RESERVED_DAG_IDS:
-        raise ExportError(f"dag_id {dag_id!r} is a reserved top-level key in dag-factory files; rename the DAG")
-    for group in design.groups:
-        if not group.prefix_group_id:
-            raise ExportError(
-                f"group {group.id!r} has prefix_group_id: false, which dag-factory 1.1 mishandles (dependencies "
-                "of its tasks fail with KeyError); export to Python instead (--to python) or turn the prefix on")
+    refuse_unloadable_values(design)  # lint: DD027
+    for where, _, message in dag_factory_limits(design):  # lint: DD030
+        raise ExportError(f"{message} ({format_location(where)}); use the Python export (--to python)")
     tasks = {t.id: t for t in design.tasks}
     for task in design.tasks:
-        spec = operator_spec(task.operator)
-        if spec is not None and spec.is_custom:
-            for name in task.args:
-                if name in DAG_FACTORY_TASK_KEYS:
-                    raise ExportError(f"task {task.id!r}: dag-factory treats argument {name!r} specially, so a custom "
-                                      "operator cannot receive it through dag-factory; use the Python export")
-        for arg, source in (task.mapping.expand.items() if task.mapping else ()):
-            if isinstance(source, list) and (".output" in source or "XcomArg" in source):
-                raise ExportError(f"task {task.id!r}: dag-factory reads the list item '.output' or 'XcomArg' "
-                                  f"in expand {arg!r} as a task reference; use the Python export")
         for arg, source in fanned_out_sources(task, tasks):  # lint: DD016
             raise ExportError(f"task {task.id!r} maps {arg!r} over {source!r}, which is fanned out into "
                               "several tasks with no single output; map over one task instead")
@@ -184,7 +158,8 @@ def _group_entry(design: Design, gid: str, plan: DepPlan) -> dict[str, Any]:
 def _task_entries(task: Task, tg: TaskGraph, plan: DepPlan) -> list[dict[str, Any]]:
     """One entry per Airflow task: a fanned-out task becomes its N concrete copies."""
     spec = operator_spec(task.operator)
-    assert spec is not None  # require_exportable refused unknown operators
+    if spec is None:  # lint: DD015 (the gate refuses it first)
+        raise ExportError(f"task {task.id!r}: unknown operator {task.operator!r}")
     class_path = task.operator if spec.is_custom else f"{spec.airflow3_module}.{spec.class_name}"
     entries = []
     for i, name in enumerate(fan_out_ids(task)):

@@ -12,7 +12,8 @@ import re
 import sys
 
 from designer.model import Design
-from designer.operators import catalog, operator_spec
+from designer.operators import catalog
+from designer.parse_time import dotted_paths
 from designer.validity import dotted_path_problem
 from exporters import ExportError
 from exporters.pycode import INDENT, LINE_LENGTH, width
@@ -40,7 +41,9 @@ class Imports:
 
     def __init__(self, target: str, reserved: set[str]) -> None:
         self.target = target
-        self.taken = set(reserved) | set(SDK_FALLBACKS)
+        # A callable named like a forbidden builtin (`builtins.eval`) is bound under another name, so the
+        # allow-list check below still holds; lint rule DD028 warns about such paths.
+        self.taken = set(reserved) | set(SDK_FALLBACKS) | _FORBIDDEN_NAMES
         self.sdk_used: set[str] = set()
         # (module, name) -> binding name
         self.froms: dict[tuple[str, str], str] = {}
@@ -135,14 +138,7 @@ def allowed_modules(design: Design, target: str = "airflow3") -> set[str]:
     allowed = set(BASE_MODULES) | catalog_modules()
     if target == "airflow2":
         allowed |= AIRFLOW2_MODULES | set(SDK_MODULES.values())
-    paths = [p for p in (design.dag.on_success_callback, design.dag.on_failure_callback) if p]
-    for task in design.tasks:
-        spec = operator_spec(task.operator)
-        if spec is not None and spec.is_custom:
-            paths.append(task.operator)
-        elif spec is not None:
-            paths += [str(v) for k, v in task.args.items() if k in spec.args and spec.args[k].type == "dotted_path"]
-    return allowed | {path.rpartition(".")[0] for path in paths}
+    return allowed | {path.rpartition(".")[0] for _, _, _, path in dotted_paths(design)}
 
 
 def check_generated_module(source: str, allowed_modules: set[str] | frozenset[str]) -> list[str]:

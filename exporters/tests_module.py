@@ -12,7 +12,7 @@ from typing import Any
 from designer.analysis.structure import expected_structure
 from designer.model import Design
 from exporters import ExportFiles, register
-from exporters.checks import require_exportable
+from exporters.checks import guard_tests_module, require_exportable
 from exporters.naming import module_stem
 from exporters.pycode import Writer, lit
 
@@ -104,16 +104,19 @@ def render_tests(design: Design) -> str:
     """The pytest module for `design`'s exported DAG (ExportError when the design has errors)."""
     require_exportable(design)
     structure = expected_structure(design)
+    data = {"DAG_ID": structure["dag_id"], "EXPECTED_TASKS": structure["tasks"], "EXPECTED_GROUPS": _groups(structure)}
     w = Writer()
     w.add(_HEAD.splitlines())
     w.add([f'DAG_FILE = Path(__file__).parents[1] / "dags" / "{module_stem(design)}.py"'])
-    w.stmt(lit(structure["dag_id"]), 0, "DAG_ID = ")
+    w.stmt(lit(data["DAG_ID"]), 0, "DAG_ID = ")
     w.add(["", "# Every task as drawn: upstream task_ids, TaskGroup, operator, trigger rule, mapped."])
-    w.stmt(lit(structure["tasks"]), 0, "EXPECTED_TASKS = ")
+    w.stmt(lit(data["EXPECTED_TASKS"]), 0, "EXPECTED_TASKS = ")
     w.add(["", "# Every TaskGroup as drawn: its parent group and its direct children."])
-    w.stmt(lit(_groups(structure)), 0, "EXPECTED_GROUPS = ")
+    w.stmt(lit(data["EXPECTED_GROUPS"]), 0, "EXPECTED_GROUPS = ")
     w.add(_TAIL.splitlines())
-    return w.text()
+    source = w.text()
+    guard_tests_module(source, data)
+    return source
 
 
 def _groups(structure: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -1,6 +1,12 @@
 """Property test: hundreds of random valid designs, exported to Python, all load in one real DagBag with
 exactly the structure designer.analysis.structure predicts; invalid ids are refused with ExportError.
 
+The strategies draw edge values that once passed lint and then failed in an exporter or in Airflow (pool
+names Airflow 2 refuses, zero and negative intervals, NaN and infinity, dag-factory's magic keys, doc_md
+naming a file, callables into modules that run code), and the invariant is checked both ways: no error
+finding => every exporter succeeds (dag-factory and Airflow 2 unless DD030 names them) => Airflow loads
+it as designed; an exporter refuses => a finding explains it.
+
 Designs are acyclic by construction: tasks get a random order and every edge goes from earlier to
 later (a group end counts as all of its tasks). No group is empty and no edge joins a group to its
 own member. Hypothesis runs derandomized, so CI sees the same designs every time.
@@ -10,11 +16,13 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import math
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from designer.analysis import Severity, analyze
 from designer.ids import local_id_problem, task_id_problem
 from designer.model import (
     AssetSchedule,
@@ -32,7 +40,8 @@ from designer.model import (
     UpstreamOutput,
 )
 from designer.storage import dump_design
-from exporters import ExportError
+from exporters import ExportError, export, exporters
+from exporters.bundle import build_bundle
 from exporters.checks import require_exportable
 from exporters.naming import module_stem
 from exporters.python_imports import allowed_modules, check_generated_module
@@ -44,6 +53,14 @@ EDGE_CASE_IDS = ["_", "a-b", "class", "None", "1st", "dag", "dt", "DAG", "TaskGr
                  "upstream_task", "list_files", "EmptyOperator", "x_0", "Label", "annotations", "__init__", "a-"]
 LOCAL_IDS = st.from_regex(r"[A-Za-z_][A-Za-z0-9_-]{0,10}", fullmatch=True)
 CALLABLE = "sample_callables.extract"
+# Edge values: each either passes lint and must export and load, or is refused by lint first.
+EDGE_POOLS = [None, None, "etl", "a.b-c", "é_pool", "my pool", "", "a/b", "p" * 251]
+EDGE_INTERVALS = [dt.timedelta(hours=6), dt.timedelta(microseconds=1), dt.timedelta(0), dt.timedelta(hours=-1)]
+EDGE_DATA = [0, 1.5, -0.0, 2**70, "x", None, True, [1, "a"], {"k": [1, 2]}, math.nan, math.inf, -math.inf,
+             [1, math.nan], {"__type__": "os.getcwd"}, {"a": {"__args__": [1]}}, dt.date(2024, 1, 1)]
+EDGE_PARAM_NAMES = ["n", "a b", "$HOME", "__type__", "default"]
+EDGE_DOCS = [None, "Docs.", "README.md", "x.md\n"]
+EDGE_CALLABLES = [CALLABLE, CALLABLE, CALLABLE, "builtins.eval", "os.system", "subprocess.run"]
 SETTINGS = settings(max_examples=N_DESIGNS, derandomize=True, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
                                            HealthCheck.data_too_large])
@@ -60,7 +77,8 @@ def designs(draw) -> Design:
     task_ids = [f"{tid}.v{i}" if draw(st.integers(0, 5)) == 0 else tid for i, tid in enumerate(task_ids)]
     groups = [Group(id=gid, parent=draw(st.sampled_from([None, *group_ids[:i]])),
                     prefix_group_id=draw(st.booleans()), tooltip=draw(st.sampled_from(["", "tip"])),
-                    default_args=TaskArgs(retries=draw(st.sampled_from([None, 2]))))
+                    default_args=TaskArgs(retries=draw(st.sampled_from([None, 2])),
+                                          pool=draw(st.sampled_from(EDGE_POOLS))))
               for i, gid in enumerate(group_ids)]
     members = {tid: draw(st.sampled_from([None, *group_ids])) for tid in task_ids}
     if members[task_ids[0]] is None and draw(st.integers(0, 4)) == 0:
@@ -134,11 +152,14 @@ def _chain(ref: str, groups: dict[str, Group], members: dict) -> set[str]:
 
 
 def _task(draw, tid, kind, group, order, pos, kinds, edges) -> Task:
-    common = {"id": tid, "group": group, "trigger_rule": draw(st.sampled_from(list(TriggerRule)))}
+    common = {"id": tid, "group": group, "trigger_rule": draw(st.sampled_from(list(TriggerRule))),
+              "overrides": TaskArgs(pool=draw(st.sampled_from(EDGE_POOLS)))}
     if kind == "bash":
-        return Task(**common, operator="bash", args={"bash_command": f"echo {tid}"})
+        env = draw(st.sampled_from([None, None, {"X": "1"}, {"X": math.nan}, {"__or__": "a"}]))
+        return Task(**common, operator="bash", args={"bash_command": f"echo {tid}", **({"env": env} if env else {})})
     if kind == "python":
-        return Task(**common, operator="python", args={"python_callable": CALLABLE})
+        return Task(**common, operator="python", args={"python_callable": draw(st.sampled_from(EDGE_CALLABLES)),
+                                                       "op_args": [draw(st.sampled_from(EDGE_DATA))]})
     if kind == "fan":
         fan = draw(st.sampled_from([StaticFanOut(count=2), StaticFanOut(values=["echo a", "echo b", "echo c"],
                                                                          arg="bash_command")]))
@@ -159,11 +180,15 @@ def _task(draw, tid, kind, group, order, pos, kinds, edges) -> Task:
 
 
 def _dag(draw) -> DagSettings:
-    schedule = draw(st.sampled_from([None, "@daily", "0 * * * *", IntervalSchedule(interval=dt.timedelta(hours=6)),
+    schedule = draw(st.sampled_from([None, "@daily", "0 * * * *",
                                      AssetSchedule(assets=["s3://b/a", "s3://b/c"], mode="any"),
-                                     AssetSchedule(assets=["s3://b/a"])]))
+                                     AssetSchedule(assets=["s3://b/a"]),
+                                     *(IntervalSchedule(interval=i) for i in EDGE_INTERVALS)]))
+    params = {draw(st.sampled_from(EDGE_PARAM_NAMES)): Param(default=draw(st.sampled_from(EDGE_DATA)))}
     return DagSettings(dag_id="tbd", schedule=schedule, tags=draw(st.lists(st.sampled_from(["a", "b-c"]), unique=True)),
-                       default_args=TaskArgs(retries=1), params={"n": Param(default=draw(st.integers(0, 9)))})
+                       default_args=TaskArgs(retries=1, pool=draw(st.sampled_from(EDGE_POOLS))),
+                       params={"n": Param(default=draw(st.integers(0, 9))), **params},
+                       doc_md=draw(st.sampled_from(EDGE_DOCS)))
 
 
 def _collect() -> list[Design]:
@@ -286,3 +311,44 @@ def test_random_text_is_written_ruff_clean_and_formatted(tmp_path):
         files.append(folder / f"dag_text_{i}.py")
         files[-1].write_text(source, encoding="utf-8")
     assert ruff_problems(files, tmp_path) == ""
+
+
+# --- lint and the exporters agree, both ways --------------------------------------------------------
+
+# Targets that may refuse a design without errors, when lint rule DD030 names them.
+LIMITED_TARGETS = ("dag-factory", "python-airflow2")
+
+
+def _outcomes(design: Design) -> dict[str, str | None]:
+    """Target (and "bundle") -> None when it exports, else the ExportError message. Any other exception
+    propagates and fails the test: no exporter ends in a traceback."""
+    out: dict[str, str | None] = {}
+    for target in sorted(exporters()):
+        try:
+            export(design, target)
+            out[target] = None
+        except ExportError as exc:
+            out[target] = str(exc)
+    try:
+        build_bundle(design)
+        out["bundle"] = None
+    except ExportError as exc:
+        out["bundle"] = str(exc)
+    return out
+
+
+@settings(max_examples=120, derandomize=True, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(designs())
+def test_lint_and_every_exporter_agree_both_ways(design):
+    findings = analyze(design, simulate_run=False).findings
+    errors = [f for f in findings if f.severity is Severity.ERROR]
+    outcomes = _outcomes(design)
+    refused = {target for target, message in outcomes.items() if message is not None}
+    if errors:  # the gate: every code export refuses, naming the rule (the design file saves unless lossy)
+        assert refused >= set(outcomes) - {"design"}, outcomes
+        assert all(errors[0].code in outcomes[t] for t in refused if t != "bundle")
+        return
+    limited = {t for t in LIMITED_TARGETS if any(f.code == "DD030" and f"the {t} export" in f.message
+                                                   for f in findings)}
+    assert refused == limited, {t: outcomes[t] for t in refused ^ limited}

@@ -7,6 +7,8 @@ row fails `test_every_rule_has_cases`.
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from designer.analysis import RULES, Severity, analyze
@@ -24,6 +26,8 @@ from designer.model import (
 )
 from exporters import ExportError, export
 from exporters.checks import require_exportable
+from exporters.dag_factory import dag_factory_yaml
+from exporters.python_module import _Module
 from tests.shapes import CYCLE_THROUGH_GROUP, make
 
 
@@ -39,6 +43,7 @@ BASH = {"operator": "bash", "args": {"bash_command": "echo hi"}}
 SENSOR_OK = {"operator": "file_sensor", "args": {"filepath": "/x", "timeout": 600, "mode": "reschedule"}}
 BRANCH = {"operator": "branch_python", "args": {"python_callable": "pkg.mod.choose"}}
 CUSTOM = "my_company.operators.LoadOperator"
+PYTHON = {"operator": "python"}
 
 CASES = {
     "DD001": (make("a>>b", tasks=["load data"]), make("a>>b", tasks=["load_data"]), "load data"),
@@ -97,6 +102,16 @@ CASES = {
                   "bash_command": "echo\n\techo\r\n"}}}), "b"),
     "DD025": (make("", tasks=["c"], task_fields={"c": {"operator": CUSTOM, "args": {"class": "x"}}}),
               make("", tasks=["c"], task_fields={"c": {"operator": CUSTOM, "args": {"class_": "x"}}}), "c"),
+    "DD026": (make("a>>b", lint={"disabled": ["DD005"]}), make("a>>b", lint={"disabled": ["DD012"]}), None),
+    "DD027": (make("a>>b", task_fields={"a": {"overrides": TaskArgs(retries=1, pool="my pool")}}),
+              make("a>>b", task_fields={"a": {"overrides": TaskArgs(retries=1, pool="my_pool")}}), "a"),
+    "DD028": (make("", tasks=["t"], task_fields={"t": {**PYTHON, "args": {"python_callable": "os.system"}}}),
+              make("", tasks=["t"], task_fields={"t": {**PYTHON, "args": {"python_callable": "pkg.m.run"}}}), "t"),
+    "DD029": (make("a>>b", dag_fields={"doc_md": "docs/README.md"}),
+              make("a>>b", dag_fields={"doc_md": "See README.md."}), None),
+    "DD030": (make("a>>b", groups={"g": None}, members={"a": "g"}).model_copy(update={"groups": (
+                  Group(id="g", prefix_group_id=False),)}),
+              make("a>>b", groups={"g": None}, members={"a": "g"}), "g"),
 }
 
 
@@ -229,13 +244,15 @@ def test_mapping_over_a_fanned_out_task_is_an_error_before_export():
     assert findings(literal, "DD016") == []
 
 
-def test_exporters_still_refuse_mapping_over_a_fan_out_when_the_rule_is_disabled():
-    # The exporters keep the same predicate as their own last guard.
+def test_exporters_refuse_mapping_over_a_fan_out_beneath_the_gate_too():
+    # Disabling the rule does not open the gate; beneath it, the exporters keep the same predicate.
     design = make("src>>m", task_fields={"src": FAN_OUT_SOURCE, "m": MAP_OVER_SRC}, lint={"disabled": ["DD016"]})
-    require_exportable(design)
-    for target in ("python", "dag-factory"):
-        with pytest.raises(ExportError, match="fanned out"):
-            export(design, target)
+    with pytest.raises(ExportError, match="DD016"):
+        require_exportable(design)
+    with pytest.raises(ExportError, match="fanned out"):
+        _Module(design, "airflow3")
+    with pytest.raises(ExportError, match="fanned out"):
+        dag_factory_yaml(design)
 
 
 @pytest.mark.parametrize("path", ["pkg.class.fn", "pkg.1abc.fn", "pkg.None.fn", "pkg..fn", "pkg.mod.def"])
@@ -354,3 +371,98 @@ def test_duplicate_airflow_ids_name_every_owner():
     messages = [f.message for f in findings]
     assert any("'x_0' would be created by x, x_0" in m for m in messages), messages
     assert any(f.subjects == ("g",) and "used 2 times" in f.message for f in findings), messages
+
+
+# --- lint.disabled never opens the export gate ------------------------------------------------------
+
+ERROR_CASES = {code: case[0] for code, case in CASES.items()
+               if case and any(f.severity is Severity.ERROR for f in findings(case[0], code))}
+JUNK_CODES = ["DD999", "dd001", "", "E501"]
+
+
+def _errors(design):
+    return [f for f in analyze(design).findings if f.severity is Severity.ERROR]
+
+
+def test_every_rule_that_reports_errors_has_an_error_case():
+    assert set(ERROR_CASES) == {code for code, r in RULES.items() if r.reports_errors} - {"DD017"}
+
+
+@settings(max_examples=150, derandomize=True, deadline=None, database=None)
+@given(code=st.sampled_from(sorted(ERROR_CASES)),
+       disabled=st.lists(st.sampled_from(sorted(RULES) + JUNK_CODES), max_size=12))
+def test_lint_disabled_never_hides_an_error(code, disabled):
+    """Errors are the same whatever lint.disabled lists; only warnings and infos of listed codes vanish."""
+    bad = ERROR_CASES[code]
+    off = bad.model_copy(update={"lint": bad.lint.model_copy(update={"disabled": [*disabled, code]})})
+    assert _errors(off) == _errors(bad)
+    hidden = {f.code for f in analyze(off).findings if f.severity is not Severity.ERROR} & set(off.lint.disabled)
+    assert hidden <= {"DD026"} - set(off.lint.disabled)  # DD026 itself is an info, so it can hide itself
+    with pytest.raises(ExportError, match=code):
+        require_exportable(off)
+    notes = [f for f in findings(off, "DD026") if f.severity is Severity.INFO]
+    if "DD026" not in off.lint.disabled:
+        assert any(f.message.startswith(f"{code} ") and "cannot be disabled" in f.message for f in notes)
+
+
+def test_every_error_rule_listed_in_lint_disabled_is_explained():
+    design = make("a>>b", lint={"disabled": sorted(set(RULES) - {"DD026"}) + ["DD999"]})
+    notes = findings(design, "DD026")
+    assert {f.message.split()[0] for f in notes if f.severity is Severity.INFO} == {
+        code for code, r in RULES.items() if r.reports_errors}
+    assert [f.location for f in notes if "DD999" in f.message] == [("lint", "disabled", len(RULES) - 1)]
+
+
+def test_warnings_of_a_disabled_rule_are_hidden_and_its_errors_kept():
+    # DD017 warns at the design's limit and errors past Airflow's max_map_length.
+    literal = {"operator": "bash", "mapping": DynamicMapping(expand={"bash_command": ["echo"] * 300})}
+    design = make("", tasks=["m"], task_fields={"m": literal}, lint={"disabled": ["DD017"]})
+    assert findings(design, "DD017") == []
+    many = make("", tasks=["m"], task_fields={"m": {**literal, "mapping": DynamicMapping(
+        expand={"bash_command": ["echo"] * 1100})}}, lint={"disabled": ["DD017"]})
+    assert [f.severity for f in findings(many, "DD017")] == [Severity.ERROR]
+
+
+# --- dotted paths into modules that run commands or code (DD028) -----------------------------------
+
+RUNS_CODE_PATHS = [
+    ("os.system", True), ("os.popen", True), ("os.execvp", True), ("os.spawnlp", True), ("os.fork", True),
+    ("subprocess.run", True), ("subprocess.Popen", True), ("builtins.eval", True), ("builtins.exec", True),
+    ("builtins.__import__", True), ("builtins.open", True), ("importlib.import_module", True),
+    ("importlib.util.spec_from_file_location", True), ("runpy.run_path", True), ("pty.spawn", True),
+    ("code.interact", True), ("codeop.compile_command", True), ("ctypes.CDLL", True), ("pickle.loads", True),
+    ("marshal.loads", True), ("asyncio.create_subprocess_shell", True), ("shutil.rmtree", True),
+    ("yaml.load", True), ("multiprocessing.Process", True),
+    ("os.path.join", False), ("os.getcwd", False), ("builtins.len", False), ("pickle.dumps", False),
+    ("json.loads", False), ("asyncio.sleep", False), ("my_os.system", False), ("pkg.subprocess_tools.run", False),
+    ("sample_callables.extract", False), ("shutil.copyfile", False), ("yaml.safe_load", False),
+]
+PATH_PLACES = {
+    "python_callable": lambda p: make("", tasks=["t"], task_fields={"t": {"operator": "python",
+                                                                          "args": {"python_callable": p}}}),
+    "custom_operator": lambda p: make("", tasks=["t"], task_fields={"t": {"operator": p}}),
+    "callback": lambda p: make("", tasks=["t"], dag_fields={"on_failure_callback": p}),
+}
+
+
+@pytest.mark.parametrize("place", sorted(PATH_PLACES))
+@pytest.mark.parametrize(("path", "flagged"), RUNS_CODE_PATHS)
+def test_paths_into_modules_that_run_code_are_warned_about_wherever_they_are(path, flagged, place):
+    design = PATH_PLACES[place](path)
+    warned = findings(design, "DD028")
+    assert bool(warned) == flagged, warned
+    assert all(f.severity is Severity.WARNING and path in f.message for f in warned)
+
+
+@pytest.mark.parametrize(("doc_md", "description", "warned"), [
+    ("README.md", "", "doc_md"), ("docs/x.md", "d", "doc_md"), (None, "notes.md", "description"),
+    ("Read README.md.", "", None), ("x.md\n", "", None), ("x.MD", "", None), (None, "", None),
+    ("", "a.md", "description"),
+])
+def test_dag_doc_md_ending_in_md_is_read_from_disk(doc_md, description, warned):
+    design = make("a>>b", dag_fields={"doc_md": doc_md, "description": description})
+    assert [f.location[-1] for f in findings(design, "DD029")] == ([warned] if warned else [])
+
+
+def test_task_doc_md_is_not_read_from_disk():
+    assert findings(make("a>>b", task_fields={"a": {"doc_md": "a.md"}}), "DD029") == []

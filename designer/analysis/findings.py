@@ -12,8 +12,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from designer.validity import format_location
+
 if TYPE_CHECKING:
     from designer.analysis.report import Context
+
+__all__ = ["RULES", "Finding", "KeyPath", "Rule", "Severity", "format_location", "rule"]
 
 # A key path into the design file, e.g. ("tasks", 3, "args", "bash_command").
 KeyPath = tuple[str | int, ...]
@@ -44,25 +48,13 @@ class Finding:
         }
 
 
-def format_location(path: KeyPath) -> str:
-    """`("tasks", 3, "args")` -> `tasks[3].args`; a key that is not printable text is quoted (`env.'a\\tb'`),
-    so control characters in keys never reach a terminal."""
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            text = part if part.isprintable() else repr(part)
-            out += f".{text}" if out else text
-    return out
-
-
 @dataclass(frozen=True)
 class Rule:
     code: str
     name: str
     severity: Severity  # the usual severity; a rule may raise or lower it for one finding
     check: Callable[[Context], Iterable[Finding]] = field(compare=False)
+    reports_errors: bool = False  # whether any finding of the rule can be an error (which no setting silences)
 
     @property
     def doc(self) -> str:
@@ -72,13 +64,14 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def rule(code: str, name: str, severity: Severity):
-    """Register a rule function under `code`."""
+def rule(code: str, name: str, severity: Severity, *, may_error: bool = False):
+    """Register a rule function under `code`; `may_error` marks a warning rule that raises some findings to
+    errors."""
 
     def register(check: Callable[[Context], Iterable[Finding]]):
         if code in RULES:
             raise ValueError(f"rule code {code} registered twice")
-        RULES[code] = Rule(code, name, severity, check)
+        RULES[code] = Rule(code, name, severity, check, severity is Severity.ERROR or may_error)
         return check
 
     return register

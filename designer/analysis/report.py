@@ -96,6 +96,12 @@ def _excess(adjacency: dict[str, dict], limit: int) -> int:
     return sum(n - limit for n in map(len, adjacency.values()) if n > limit)
 
 
+def silenced(finding: Finding, design: Design) -> bool:
+    """Whether `lint.disabled` hides `finding`. Only warnings and infos can be hidden: an error is what makes
+    an export unsafe or unloadable, so the export gate never depends on a setting the design carries."""
+    return finding.severity is not Severity.ERROR and finding.code in design.lint.disabled
+
+
 def analyze(design: Design, *, simulate_run: bool = True) -> Report:
     """Everything the designer knows about `design`. Never raises for a broken design."""
     tg = build_task_graph(design)
@@ -104,11 +110,7 @@ def analyze(design: Design, *, simulate_run: bool = True) -> Report:
     cycles = [] if tg.generations is not None else find_cycles(tg.graph)
     metrics = compute_metrics(tg, acyclic=not cycles)
     ctx = Context(design, tg, cycles, metrics)
-    disabled = set(design.lint.disabled)
-    findings: list[Finding] = []
-    for code, rule in RULES.items():
-        if code not in disabled:
-            findings.extend(rule.check(ctx))
+    findings = [f for rule in RULES.values() for f in rule.check(ctx) if not silenced(f, design)]
     score = complexity(ctx)
     sim = simulate(tg) if simulate_run and not cycles else None
     order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}

@@ -100,6 +100,7 @@ def _custom_spec(operator: str) -> OperatorSpec:
 
 
 _DURATION = TypeAdapter(dt.timedelta)
+_MAX_SECONDS = dt.timedelta.max.total_seconds()
 
 
 def type_problem(spec: ArgSpec, value: Any) -> str | None:
@@ -130,7 +131,7 @@ def _is_duration(value: Any) -> bool:
     if isinstance(value, bool):
         return False
     if isinstance(value, int | float):
-        return value >= 0
+        return 0 <= value <= _MAX_SECONDS  # a larger number overflows timedelta
     if not isinstance(value, str):
         return False
     try:

@@ -12,12 +12,14 @@ from designer.cron import cron_problem
 from designer.ids import MAX_TAG_LENGTH
 from designer.model import AssetSchedule, Design, TaskArgs
 from designer.operators import operator_spec
+from designer.parse_time import dotted_paths, runs_code
 from designer.validity import (
     MULTILINE_CONTROLS,
     asset_uri_problem,
     control_characters,
     dotted_path_problem,
     has_control_character,
+    unloadable_values,
 )
 
 E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO  # noqa: E741
@@ -64,6 +66,18 @@ def dag_settings(ctx: Context) -> Iterator[Finding]:
         if value is not None and (problem := dotted_path_problem(value)):
             yield Finding("DD022", E, f"{name} {value[:80]!r} must be a dotted import path like pkg.module.function: "
                           f"it {problem}", (), ("dag", name))
+
+
+@rule("DD027", "unloadable-value", E)
+def unloadable_value(ctx: Context) -> Iterator[Finding]:
+    """Values the design file accepts but Airflow or every export refuses: a pool name outside letters,
+    digits, `_`, `.` and `-` or over 250 characters (Airflow 2 fails the DAG file: `The key 'my pool' has
+    to be made of alphanumeric characters, dashes, dots and underscores exclusively`), a zero or negative
+    interval schedule (`schedule interval must be positive`; Airflow 3 drops the DAG), and params,
+    arguments and mapped values that are not plain data: NaN or infinity (no Python literal, no JSON
+    value), keys that are not text or numbers, values of other types (a YAML date), nesting over 32."""
+    for where, subjects, message in unloadable_values(ctx.design):
+        yield Finding("DD027", E, message, subjects, where)
 
 
 _SECRET_KEY = re.compile(
@@ -218,3 +232,31 @@ def _field(path: KeyPath, subjects: tuple[str, ...]) -> str:
     if path and path[0] == "edges":
         return f"edge {subjects[0]} >> {subjects[1]}: {format_location(path[2:])}"
     return format_location(path)
+
+
+@rule("DD028", "path-runs-code", W)
+def path_runs_code(ctx: Context) -> Iterator[Finding]:
+    """A callable, callback or custom operator class whose dotted path leads into a module that runs
+    commands or code (`os.system`, `subprocess.*`, `builtins.eval`, `importlib.*`, `pickle.loads`, ...;
+    the table is `designer.parse_time.RUNS_CODE`). The generated module imports every named module when
+    Airflow parses it, and the task calls the object with Airflow's arguments. Point the path at a
+    function of your own that does one reviewed thing, or use an operator made for it (BashOperator)."""
+    for where, subjects, what, path in dotted_paths(ctx.design):
+        if dotted_path_problem(path) is None and (reason := runs_code(path)):
+            owner = f"task {subjects[0]!r}: " if subjects else ""
+            yield Finding("DD028", W, f"{owner}{what} {path!r} {reason}; the DAG file imports it whenever Airflow "
+                          "parses it", subjects, where)
+
+
+@rule("DD029", "doc-md-file", W)
+def doc_md_file(ctx: Context) -> Iterator[Finding]:
+    """DAG documentation that ends in `.md`: Airflow then opens that path (relative to the DAG processor's
+    working directory) at parse time and shows the file's content instead, or the bare name when there
+    is no such file. The DAG's description stands in for an empty doc_md in the Python export, so it
+    counts too. Task doc_md is shown as written (Airflow does not read it from disk). Write the text
+    itself, or end it with something else (a full stop)."""
+    dag = ctx.design.dag
+    text, where = (dag.doc_md, ("dag", "doc_md")) if dag.doc_md else (dag.description, ("dag", "description"))
+    if text.endswith(".md"):  # Airflow's own test (sdk.definitions.dag._convert_doc_md)
+        yield Finding("DD029", W, f"{where[-1]} {text[-60:]!r} ends in '.md', so Airflow reads the file of that name "
+                      "from disk when it parses the DAG; write the documentation itself", (), where)

@@ -8,7 +8,12 @@ from designer.analysis.findings import Finding, Severity, rule
 from designer.analysis.report import Context
 from designer.model import TriggerRule
 from designer.operators import operator_spec, type_problem
-from designer.validity import argument_name_problem, dotted_path_problem, fanned_out_sources
+from designer.validity import (
+    argument_name_problem,
+    arguments_given_twice,
+    dotted_path_problem,
+    fanned_out_sources,
+)
 
 E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO  # noqa: E741
 
@@ -104,7 +109,7 @@ def mapping_and_fan_out(ctx: Context) -> Iterator[Finding]:
                                   "cannot be mapped", (task.id,), (*where, "mapping", "expand", arg))
 
 
-@rule("DD017", "huge-literal-mapping", W)
+@rule("DD017", "huge-literal-mapping", W, may_error=True)
 def huge_literal_mapping(ctx: Context) -> Iterator[Finding]:
     """Dynamic mapping over a long literal list: it bloats the DAG file and Airflow refuses more than
     1024 mapped instances by default. Read the list from an upstream task's output instead."""
@@ -224,7 +229,8 @@ def argument_names(ctx: Context) -> Iterator[Finding]:
     operator call (`Op(task_id=..., name=value)`, `.expand(name=...)`), so a name must be a plain
     Python name and not a keyword (`class`, `1st`, `my-arg` cannot be), nor one the generated code
     writes itself (`task_id`, `dag`, `task_group`). Checked for custom operators' arguments (DD015
-    checks catalog operators'), expanded arguments and the fan_out argument."""
+    checks catalog operators'), expanded arguments and the fan_out argument. An argument also set as
+    an override, trigger rule or doc_md would be passed twice."""
     for i, task in enumerate(ctx.design.tasks):
         spec = ctx.specs[i]
         names: list[tuple[str, tuple]] = []
@@ -240,3 +246,6 @@ def argument_names(ctx: Context) -> Iterator[Finding]:
             if problem := argument_name_problem(name):
                 yield Finding("DD025", E, f"task {task.id!r}: argument name {problem}; arguments are written as "
                               "keyword arguments of the operator call", (task.id,), where)
+        for name in arguments_given_twice(task):
+            yield Finding("DD025", E, f"task {task.id!r}: argument {name!r} is given twice (in args and as the "
+                          "task's own setting); remove one", (task.id,), ("tasks", i, "args", name))

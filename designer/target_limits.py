@@ -1,0 +1,124 @@
+"""What one export target cannot write although the design is valid for Airflow 3: dag-factory 1.1's and
+Airflow 2's limits.
+
+Each function yields (location, subjects, why). Lint rule DD030 reports them as warnings naming the target
+(the Python export for Airflow 3 still works); the dag-factory and Airflow 2 exporters refuse the design with
+the same message, so the bundle leaves that variant out and says why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from designer.ids import Namespace
+from designer.model import AssetSchedule, Design, TriggerRule
+from designer.operators import as_timedelta, operator_spec
+from designer.validity import MAX_DATA_DEPTH, ValueProblem
+
+# Mapping keys dag-factory consumes while loading (utils.cast_with_type, _yaml._flatten_logical_expressions):
+# a mapping holding `__type__` is instantiated as a Python object.
+DAG_FACTORY_MAGIC_KEYS = frozenset({"__type__", "__args__", "__and__", "__or__", "__join__"})
+# Top-level keys of a dag-factory file that are not DAG ids; a magic key there is consumed (the DAG vanishes
+# without an import error).
+DAG_FACTORY_RESERVED_DAG_IDS = frozenset({"default", "task_groups"}) | DAG_FACTORY_MAGIC_KEYS
+_CALLBACKS = ("on_execute_callback", "on_success_callback", "on_failure_callback", "on_retry_callback",
+              "on_skipped_callback")
+# Task keys dag-factory reads itself (DagBuilder.build, make_task, adjust_general_task_params).
+DAG_FACTORY_TASK_KEYS = frozenset({
+    "task_id", "dag", "task_group", "operator", "decorator", "dependencies", "task_group_name",
+    "parent_group_name", "expand", "partial", "expand_kwargs", "variables_as_arguments",
+    "python_callable_name", "python_callable_file", "execution_date_fn", "execution_date_fn_name",
+    "execution_date_fn_file", "execution_delta", "inlets", "outlets", "success_check_file",
+    "success_check_name", "success_check_lambda", "failure_check_file", "failure_check_name",
+    "failure_check_lambda", "response_check_name", "response_check_file", "response_check_lambda",
+    *_CALLBACKS, *(f"{c}_name" for c in _CALLBACKS), *(f"{c}_file" for c in _CALLBACKS),
+})
+
+
+def dag_factory_limits(design: Design) -> Iterator[ValueProblem]:
+    """What the dag-factory 1.1 export cannot write (it refuses the design with the same message)."""
+    dag_id = design.dag.dag_id
+    if dag_id in DAG_FACTORY_RESERVED_DAG_IDS:
+        yield ("dag", "dag_id"), (), (f"dag_id {dag_id!r} is a reserved top-level key of dag-factory files (the DAG "
+                                      "would not be built); rename the DAG")
+    for j, group in enumerate(design.groups):
+        if not group.prefix_group_id:
+            yield ("groups", j, "prefix_group_id"), (group.id,), (
+                f"group {group.id!r} has prefix_group_id: false, which dag-factory 1.1 mishandles (dependencies "
+                "of its tasks fail with KeyError)")
+    for name, param in design.dag.params.items():
+        yield from _magic(name, ("dag", "params", name), (), f"param name {name!r}")
+        yield from _magic_keys(param.default, ("dag", "params", name, "default"), (), f"param {name!r}")
+    ns = Namespace(design)
+    for i, task in enumerate(design.tasks):
+        who, where = (task.id,), ("tasks", i)
+        spec = operator_spec(task.operator)
+        for name, value in task.args.items():
+            if spec is not None and spec.is_custom:
+                if name in DAG_FACTORY_TASK_KEYS:
+                    yield (*where, "args", name), who, (f"task {task.id!r}: dag-factory treats argument {name!r} "
+                                                        "specially, so a custom operator cannot receive it")
+                yield from _magic(name, (*where, "args", name), who, f"argument name {name!r}")
+            yield from _magic_keys(value, (*where, "args", name), who, f"task {task.id!r} argument {name!r}")
+            if name == "execution_delta" and spec is not None and not spec.is_custom:
+                yield from _execution_delta(value, (*where, "args", name), who)
+        for arg, source in (task.mapping.expand.items() if task.mapping is not None else ()):
+            at = (*where, "mapping", "expand", arg)
+            yield from _magic(arg, at, who, f"expanded argument {arg!r}")
+            if isinstance(source, list | tuple):
+                if ".output" in source or "XcomArg" in source:
+                    yield at, who, (f"task {task.id!r}: dag-factory reads the list item '.output' or 'XcomArg' in "
+                                    f"expand {arg!r} as a task reference")
+                yield from _magic_keys(source, at, who, f"task {task.id!r} expand {arg!r}")
+            elif source.task in ns.tasks:
+                full = ns.qualify_task(source.task, ns.tasks[source.task].group)
+                if ".output" in full:  # dag-factory splits the reference at the first ".output"
+                    yield at, who, (f"task {task.id!r} maps over {full!r}, whose task_id contains '.output', "
+                                    "which dag-factory cannot reference")
+        if task.fan_out is not None and task.fan_out.values is not None:
+            yield from _magic_keys(task.fan_out.values, (*where, "fan_out", "values"), who,
+                                   f"task {task.id!r} fan_out values")
+
+
+def airflow2_limits(design: Design) -> Iterator[ValueProblem]:
+    """What the Python export for Airflow 2 cannot write (it refuses the design with the same message)."""
+    for i, task in enumerate(design.tasks):
+        if task.trigger_rule == TriggerRule.ALL_DONE_MIN_ONE_SUCCESS:
+            yield ("tasks", i, "trigger_rule"), (task.id,), (
+                f"task {task.id!r}: trigger rule all_done_min_one_success does not exist in Airflow 2")
+    if isinstance(design.dag.schedule, AssetSchedule):
+        for j, uri in enumerate(design.dag.schedule.assets):
+            if not uri.isascii():
+                yield ("dag", "schedule", "assets", j), (), (
+                    f"the asset schedule's URI {uri[:60]!r} has non-ASCII characters, which Airflow 2 refuses")
+
+
+def _magic(key: Any, where: tuple, who: tuple[str, ...], what: str) -> Iterator[ValueProblem]:
+    """`what` names the key (`param name '__type__'`) or what holds it (`'env' holds the key '__type__'`)."""
+    if key in DAG_FACTORY_MAGIC_KEYS:
+        yield where, who, f"{what}, which dag-factory turns into a Python object or drops; rename it"
+
+
+def _magic_keys(value: Any, where: tuple, who: tuple[str, ...], label: str, depth: int = 0) -> Iterator[ValueProblem]:
+    """Magic keys anywhere inside a data value; `label` names the value (`param 'p'`)."""
+    if depth > MAX_DATA_DEPTH:
+        return
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _magic(key, where, who, f"{label} holds the key {key!r}")
+            yield from _magic_keys(item, (*where, str(key)), who, label, depth + 1)
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _magic_keys(item, (*where, index), who, label, depth + 1)
+
+
+def _execution_delta(value: Any, where: tuple, who: tuple[str, ...]) -> Iterator[ValueProblem]:
+    # dag-factory parses execution_delta itself, with a regex that accepts "<n> seconds" but no objects.
+    try:
+        seconds = as_timedelta(value).total_seconds()
+    except (TypeError, ValueError):
+        return  # DD015 reports a value that is not a duration
+    if seconds < 0 or seconds != int(seconds):
+        yield where, who, (f"task {who[0]!r}: dag-factory can only express execution_delta as whole, non-negative "
+                           f"seconds, not {value!r:.40}")
