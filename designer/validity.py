@@ -185,14 +185,23 @@ def data_problems(value: Any, where: tuple, depth: int = 0) -> Iterator[tuple[tu
     elif isinstance(value, Mapping):
         for key, item in value.items():
             if not (key is None or isinstance(key, str | int | bool) or isinstance(key, float) and math.isfinite(key)):
-                yield where, f"has the key {key!r:.40}, which is not text or a finite number"
+                yield where, f"has the key {_brief(key)}, which is not text or a finite number"
             yield from data_problems(item, (*where, str(key)), depth + 1)
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
             yield from data_problems(item, (*where, index), depth + 1)
     elif not (value is None or isinstance(value, str | int | bool)):
-        yield where, f"is a {type(value).__name__} value ({value!r:.40}); only text, numbers, booleans, null, " \
-            "lists and mappings can be exported"
+        yield where, f"is {_brief(value)}; only text, numbers, booleans, null, lists and mappings can be exported"
+
+
+def _brief(value: Any) -> str:
+    """A value that is not plain data, as a user would recognise it from their file (never a Python repr):
+    a YAML date or time by its ISO text, anything else by its kind."""
+    if isinstance(value, dt.date | dt.time):
+        return f"a {type(value).__name__} value ({value.isoformat()})"
+    if isinstance(value, float):
+        return f"the number {value}"
+    return f"a {type(value).__name__} value"
 
 
 # (location in the design, ids of the tasks or groups it is about, what is wrong)
