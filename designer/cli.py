@@ -63,7 +63,7 @@ def _validate(args: argparse.Namespace) -> int:
         try:
             design, lines = load_design_with_lines(path)
         except DesignError as exc:
-            print(f"error: {exc}")
+            print(f"error: {exc}", file=sys.stderr)
             worst = EXIT_UNREADABLE
             continue
         report = analyze(design, simulate_run=False)

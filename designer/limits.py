@@ -25,11 +25,12 @@ _MAX_INT_TEXT = 100
 
 
 class Refused(Exception):
-    """An input a reader will not take: `message` about `path` (a key path) at `line` (1-based)."""
+    """An input a reader will not take: `message` about `path` (a key path) at `line` (1-based).
+    `design_rule` marks what only design files refuse (aliases, keys that are not strings)."""
 
-    def __init__(self, message: str, path: tuple = (), line: int | None = None) -> None:
+    def __init__(self, message: str, path: tuple = (), line: int | None = None, design_rule: bool = False) -> None:
         super().__init__(message)
-        self.message, self.path, self.line = message, path, line
+        self.message, self.path, self.line, self.design_rule = message, path, line, design_rule
 
 
 def int_text_problem(text: str) -> str | None:

@@ -69,7 +69,7 @@ def check_events(text: str, aliases: bool) -> None:
         elif kind is AliasEvent:
             line = event.start_mark.line + 1
             if not aliases:
-                raise Refused("YAML aliases (*name) are not allowed", (), line)
+                raise Refused("YAML aliases (*name) are not allowed", (), line, design_rule=True)
             if any(frame[0] == event.anchor for frame in open_):
                 raise Refused(f"alias *{event.anchor} refers to a collection that contains it", (), line)
             size, levels = named.get(event.anchor, (0, 0))  # an unknown anchor: the composer says so
@@ -133,7 +133,7 @@ def _key(node: yaml.Node, path: tuple, line: int, string_keys: bool) -> Any:
     if string_keys:
         kind = _KINDS.get(node.tag, f"tagged {node.tag}")
         raise Refused(f"key {node.value or '~'!r} is read as {kind}, not as text; keys must be strings "
-                      f"(quote it: '{node.value}')", (*path, node.value), line)
+                      f"(quote it: '{node.value}')", (*path, node.value), line, design_rule=True)
     if node.tag == MERGE:
         return "<<"
     if node.tag in _CHECKS and (problem := _CHECKS[node.tag](node)):

@@ -45,11 +45,14 @@ class Problem:
 
 
 class DesignError(Exception):
-    """A design file that cannot be read. `str()` is one line: source, line, key path and message."""
+    """A design file that cannot be read. `str()` is one line: source, line, key path and message.
+    `design_rule` is True when only the design files' own rules refuse it (aliases, keys that are not
+    strings, YAML tags), so an importer of another tool's format might still read it."""
 
-    def __init__(self, source: str, problems: list[Problem]) -> None:
+    def __init__(self, source: str, problems: list[Problem], *, design_rule: bool = False) -> None:
         self.source = source
         self.problems = problems
+        self.design_rule = design_rule
         super().__init__(self._first_line())
 
     def _first_line(self) -> str:
@@ -209,7 +212,7 @@ def design_from_document(document: Any, index: LineIndex, source: str) -> Design
             return Design.model_validate(document)
     except ValidationError as exc:
         problems = [
-            Problem(err["msg"], tuple(err["loc"]), index.line_of(tuple(err["loc"])))
+            Problem(err["msg"].removeprefix("Value error, "), tuple(err["loc"]), index.line_of(tuple(err["loc"])))
             for err in exc.errors(include_url=False)[:_MAX_PROBLEMS]
         ]
         if exc.error_count() > _MAX_PROBLEMS:
@@ -234,12 +237,13 @@ def _read_yaml(text: str, source: str, loader_class: type, aliases: bool,
         finally:
             loader.dispose()
     except Refused as exc:
-        raise DesignError(source, [Problem(exc.message, exc.path, exc.line)]) from None
+        raise DesignError(source, [Problem(exc.message, exc.path, exc.line)], design_rule=exc.design_rule) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         message = " ".join(str(p) for p in (exc.context, exc.problem) if p)
-        raise DesignError(source, [Problem(f"is not valid YAML/JSON: {message}", (), line)]) from None
+        tag = isinstance(exc, yaml.constructor.ConstructorError) and "could not determine a constructor" in message
+        raise DesignError(source, [Problem(f"is not valid YAML/JSON: {message}", (), line)], design_rule=tag) from None
     except yaml.YAMLError as exc:
         raise DesignError(source, [Problem(f"is not valid YAML/JSON: {exc}")]) from None
     except (ValueError, OverflowError, RecursionError) as exc:  # a value no check above foresaw

@@ -11,7 +11,7 @@ from functools import partial
 import streamlit as st
 
 from designer.model import DagSettings, Design, TaskArgs
-from designer.storage import DesignError, load_design, parse_design, read_yaml
+from designer.storage import DesignError, design_from_document, load_design, read_document
 from designer.ui import state
 from exporters import ExportError, export
 from exporters.images import render_image
@@ -48,32 +48,52 @@ def upload() -> None:
     if file is None:
         return
     st.session_state.upload_round = st.session_state.get("upload_round", 0) + 1  # one open per upload
-    try:
-        design, notes = open_file(file.getvalue(), file.name)
-    except (DesignError, ValueError) as exc:
-        state.fail(f"Could not open {file.name}; your current design is unchanged. {exc}")
-        st.rerun()
-        return
-    state.replace(design, file.name)
-    st.session_state.import_notes = notes
+    open_upload(file.getvalue(), file.name)
     st.rerun()
+
+
+def open_upload(data: bytes, name: str) -> bool:
+    """Open uploaded bytes: the design replaces the current one (its import notes kept for display),
+    or a message says why not and the current design stays as it was."""
+    try:
+        design, notes = open_file(data, name)
+    except (DesignError, ValueError) as exc:
+        state.fail(f"Could not open {name}; your current design is unchanged. {exc}")
+        return False
+    state.replace(design, name)
+    st.session_state.import_notes = notes
+    return True
 
 
 def open_file(data: bytes, name: str) -> tuple[Design, list[str]]:
     """A design from file bytes, with notes on what an import could not carry over.
 
     The designer's own format is recognised by its `dag` mapping; anything else is read as
-    dag-factory YAML (never through dag-factory itself) and its first DAG is opened."""
-    document, _ = read_yaml(data, name)
-    if isinstance(document, dict) and isinstance(document.get("dag"), dict):
-        return parse_design(data, name)[0], []
+    dag-factory YAML (never through dag-factory itself) and its first DAG is opened. Both readers
+    are the command line's (same bounds, same messages); a file that reads as a design only under
+    the importer's looser rules (aliases, keys that are not strings) gets the design reader's error."""
     from designer.importers.dag_factory import import_dag_factory
+    from designer.importers.dag_factory_values import read_yaml as read_dag_factory
+
+    try:
+        document, index = read_document(data, name)
+    except DesignError as strict:
+        # Only what the importer's rules allow is worth a second read (each read is bounded).
+        if not strict.design_rule or name.lower().endswith(".json") or _is_design(read_dag_factory(data, name)[0]):
+            raise strict from None
+    else:
+        if _is_design(document):
+            return design_from_document(document, index, name), []
 
     designs, notes = import_dag_factory(data, name)
     if not designs:
         raise ValueError("no DAG found in the file")
     extra = [f"{name} holds {len(designs)} DAGs; opened {designs[0].dag.dag_id}"] if len(designs) > 1 else []
     return designs[0], extra + [str(n) for n in notes]
+
+
+def _is_design(document: object) -> bool:
+    return isinstance(document, dict) and isinstance(document.get("dag"), dict)
 
 
 def export_panel() -> None:
