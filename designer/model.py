@@ -271,6 +271,14 @@ class Design(_Frozen):
     edges: tuple[Edge, ...] = ()
     lint: LintSettings = LintSettings()
 
+    @field_validator("tasks", "groups", mode="before")
+    @classmethod
+    def _not_too_many(cls, items: Any) -> Any:
+        # Before the items are validated: a million bad items would make a million errors.
+        if isinstance(items, list | tuple) and len(items) > MAX_EXPANDED_TASKS:
+            raise ValueError(f"has {len(items):,} items; a design may have at most {MAX_EXPANDED_TASKS:,}")
+        return items
+
     @field_validator("tasks")
     @classmethod
     def _bounded_expansion(cls, tasks: Any) -> Any:

@@ -112,11 +112,10 @@ def index_nodes(root: yaml.Node, string_keys: bool, aliases: bool) -> dict[tuple
         for key_node, value_node in node.value:
             line = key_node.start_mark.line + 1
             key = _key(key_node, path, line, string_keys)
-            if key_node.tag != MERGE:
-                identity = (key_node.tag, key) if key_node.tag != STR else key
-                if identity in seen:
-                    raise Refused(f"key {key!r} appears twice (first on line {seen[identity]})", path, line)
-                seen[identity] = line
+            if key_node.tag != MERGE:  # keys equal in a Python dict (1, 1.0, True) are one key
+                if key in seen:
+                    raise Refused(f"key {key!r} appears twice (first on line {seen[key]})", path, line)
+                seen[key] = line
             walk(value_node, (*path, key))
             lines[(*path, key)] = line
 

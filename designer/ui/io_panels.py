@@ -11,7 +11,7 @@ from functools import partial
 import streamlit as st
 
 from designer.model import DagSettings, Design, TaskArgs
-from designer.storage import DesignError, design_from_document, load_design, read_document
+from designer.storage import DesignError, Problem, design_from_document, load_design, read_document
 from designer.ui import state
 from exporters import ExportError, export
 from exporters.images import render_image
@@ -75,19 +75,20 @@ def open_file(data: bytes, name: str) -> tuple[Design, list[str]]:
     from designer.importers.dag_factory import import_dag_factory
     from designer.importers.dag_factory_values import read_yaml as read_dag_factory
 
+    strict: DesignError | None = None
     try:
         document, index = read_document(data, name)
-    except DesignError as strict:
+    except DesignError as exc:
         # Only what the importer's rules allow is worth a second read (each read is bounded).
-        if not strict.design_rule or name.lower().endswith(".json") or _is_design(read_dag_factory(data, name)[0]):
-            raise strict from None
+        if not exc.design_rule or name.lower().endswith(".json") or _is_design(read_dag_factory(data, name)[0]):
+            raise
+        strict = exc
     else:
         if _is_design(document):
             return design_from_document(document, index, name), []
-
     designs, notes = import_dag_factory(data, name)
     if not designs:
-        raise ValueError("no DAG found in the file")
+        raise strict or DesignError(name, [Problem("holds neither a design (a dag mapping) nor a dag-factory DAG")])
     extra = [f"{name} holds {len(designs)} DAGs; opened {designs[0].dag.dag_id}"] if len(designs) > 1 else []
     return designs[0], extra + [str(n) for n in notes]
 
