@@ -76,7 +76,7 @@ def run_import(args: argparse.Namespace) -> int:
     if not designs:
         raise DesignError(args.file, [Problem("holds no DAG to import")])
     out = Path(args.output)
-    if len(designs) == 1 and not out.is_dir() and not args.output.endswith(("/", "\\")):
+    if len(designs) == 1 and not _is_dir(out) and not args.output.endswith(("/", "\\")):
         targets: dict[Path, Design] = {out: designs[0]}
     else:
         targets = {out / f"{module_stem(d)}.design.yaml": d for d in designs}
@@ -124,6 +124,15 @@ def _write(outputs: dict[Path, bytes], force: bool) -> int:
     return EXIT_OK
 
 
+def _is_dir(path: Path) -> bool:
+    try:
+        return stat.S_ISDIR(_attempt(path, os.stat, path).st_mode)
+    except DesignError as exc:
+        if isinstance(exc.__cause__, FileNotFoundError | NotADirectoryError):
+            return False
+        raise
+
+
 def _existing(path: Path, data: bytes) -> str:
     """What is at `path` now: "missing", "same" (a regular file holding `data`), "differs" or "directory"."""
     try:
@@ -141,7 +150,12 @@ def _existing(path: Path, data: bytes) -> str:
 
 def _stage(path: Path, data: bytes) -> str:
     """A temporary file next to `path` holding `data`, flushed to disk, with the usual file mode."""
-    _attempt(path.parent, path.parent.mkdir, parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError as exc:  # a file where a folder must be (pathlib says "File exists")
+        raise DesignError(str(exc.filename or path.parent), [Problem("cannot write: Not a directory")]) from exc
+    except OSError as exc:
+        raise DesignError(str(exc.filename or path.parent), [Problem(f"cannot write: {exc.strerror or exc}")]) from exc
     fd, temp = _attempt(path, tempfile.mkstemp, dir=path.parent, prefix=".dd-", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as file:
