@@ -33,7 +33,9 @@ from designer.model import (
     StaticFanOut,
     Task,
 )
+from designer.operators import ArgSpec
 from designer.storage import DesignError, load_design, parse_design, read_source, read_yaml
+from designer.ui.forms import FormError, parse_arg
 from tests.conftest import ROOT
 
 MAX_RSS_MB = 300
@@ -441,3 +443,18 @@ def test_an_upload_of_a_hostile_file_explains_in_place_and_keeps_the_design(case
     assert error.value.startswith(f"Could not open {case.name}; your current design is unchanged. "
                                   + case.expected_prefix(case.name)), error.value
     assert at.session_state["design"] is before and not at.session_state["undo"]
+
+
+# --- numbers typed into forms -------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", ["int", "float", "duration"])
+@pytest.mark.parametrize("raw", ["1e400", "-1e999", "inf", "-Infinity", "nan", "9" * 30, "-" + "9" * 5000])
+def test_form_numbers_that_cannot_be_held_are_refused_with_the_field_name(kind, raw):
+    with pytest.raises(FormError, match=r"^retries: .*(finite|64 bits)"):
+        parse_arg(ArgSpec(type=kind), "retries", raw)
+
+
+@given(value=st.integers(INT64[0], INT64[1]))
+@settings(max_examples=30, deadline=None)
+def test_form_integers_within_64_bits_are_kept_exactly(value):
+    assert parse_arg(ArgSpec(type="int"), "n", str(value)) == (True, value)  # not rounded through a float
