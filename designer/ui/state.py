@@ -75,7 +75,7 @@ def apply(edit: Callable[[Design], Design], note: str | None = None, selection: 
     try:
         new = edit(design())
         check_expansion(new)  # edits use model_copy, which does not validate the design as a whole
-    except ValueError as exc:  # EditError, DslError, pydantic ValidationError, expansion bounds
+    except (ValueError, OverflowError) as exc:  # EditError, DslError, ValidationError, bounds, a huge number
         st.error(str(exc))
         return
     commit(new, note)
