@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import os
 import stat
 import sys
@@ -150,12 +151,7 @@ def _existing(path: Path, data: bytes) -> str:
 
 def _stage(path: Path, data: bytes) -> str:
     """A temporary file next to `path` holding `data`, flushed to disk, with the usual file mode."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except FileExistsError as exc:  # a file where a folder must be (pathlib says "File exists")
-        raise DesignError(str(exc.filename or path.parent), [Problem("cannot write: Not a directory")]) from exc
-    except OSError as exc:
-        raise DesignError(str(exc.filename or path.parent), [Problem(f"cannot write: {exc.strerror or exc}")]) from exc
+    _attempt(path.parent, path.parent.mkdir, parents=True, exist_ok=True)
     fd, temp = _attempt(path, tempfile.mkstemp, dir=path.parent, prefix=".dd-", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as file:
@@ -176,7 +172,9 @@ def _attempt(path: Path, action, *args, **kwargs):
         return action(*args, **kwargs)
     except OSError as exc:
         where = exc.filename if isinstance(exc.filename, str) and not exc.filename.endswith(".tmp") else path
-        raise DesignError(str(where), [Problem(f"cannot write: {exc.strerror or exc}")]) from exc
+        # Only mkdir raises FileExistsError here: a file stands where a folder must be.
+        reason = os.strerror(errno.ENOTDIR) if isinstance(exc, FileExistsError) else exc.strerror or exc
+        raise DesignError(str(where), [Problem(f"cannot write: {reason}")]) from exc
 
 
 def _umask() -> int:
