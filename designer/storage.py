@@ -89,12 +89,12 @@ def read_source(path: str | Path, what: str = "design files", idle_seconds: floa
     except OSError as exc:
         raise DesignError(source, [Problem(f"cannot read the file: {exc.strerror or exc}")]) from None
     try:
-        mode = os.fstat(fd).st_mode
-        if stat.S_ISDIR(mode):
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
             raise DesignError(source, [Problem("is a directory, not a file")])
-        regular = stat.S_ISREG(mode)
-        if regular and (size := os.fstat(fd).st_size) > MAX_FILE_BYTES:
-            raise DesignError(source, [Problem(_too_big(size, what))])
+        regular = stat.S_ISREG(info.st_mode)
+        if regular and info.st_size > MAX_FILE_BYTES:  # refused unread
+            raise DesignError(source, [Problem(_too_big(info.st_size, what))])
         os.set_blocking(fd, True)
         chunks, total = [], 0
         while total <= MAX_FILE_BYTES:
