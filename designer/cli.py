@@ -30,6 +30,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
         return EXIT_OK
+    except OSError as exc:  # last line of defence for paths: one line, never a traceback
+        print(f"error: {exc.filename or '?'}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
     except (RecursionError, MemoryError) as exc:  # last line of defence: hostile input, never a traceback
         print(f"error: input too complex to read ({type(exc).__name__})", file=sys.stderr)
         return EXIT_UNREADABLE
@@ -65,7 +68,7 @@ def _validate(args: argparse.Namespace) -> int:
         try:
             design, lines = load_design_with_lines(path)
         except DesignError as exc:
-            print(f"error: {exc}")
+            print(f"error: {exc}", file=sys.stderr)
             worst = EXIT_UNREADABLE
             continue
         report = analyze(design, simulate_run=False)

@@ -28,8 +28,8 @@ import sys
 
 from designer.diff import DesignDiff, diff_designs
 from designer.model import Design
-from designer.opening import read_designs, read_path
-from designer.storage import DesignError, Problem
+from designer.opening import read_designs
+from designer.storage import DesignError, Problem, read_source
 
 EXIT_EQUAL, EXIT_DIFFERENT = 0, 1
 
@@ -58,7 +58,7 @@ def run_diff(args: argparse.Namespace) -> int:
 
 
 def _open(path: str, dag_id: str | None) -> Design:
-    designs, notes = read_designs(read_path(path), path)
+    designs, notes = read_designs(read_source(path, "files"), path)
     for note in notes:
         print(f"note: {note.format(path)}", file=sys.stderr)
     if len(designs) == 1:

@@ -6,20 +6,27 @@
         DESIGN is a design file, or a directory (one <stem>.design.yaml per DAG) when the file holds
         several DAGs. Import notes are printed as `FILE:LINE: key.path: message`.
 
-An existing file with different content is never overwritten without --force. Exit codes: 0 done
-(import notes are warnings), 1 the export was refused or an output would be overwritten,
-2 the input could not be read (raised as DesignError and reported by designer.cli.main).
+An existing file with different content is never overwritten without --force; files are replaced
+by renaming a finished temporary file over them (a symlink is replaced, never written through).
+Exit codes: 0 done (import notes are warnings), 1 the export was refused or an output would be
+overwritten, 2 the input could not be read or an output path cannot be written (raised as
+DesignError and reported by designer.cli.main as one line).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
+import os
+import stat
 import sys
+import tempfile
 from pathlib import Path
 
 from designer.importers.dag_factory import import_dag_factory
 from designer.model import Design
-from designer.storage import MAX_FILE_BYTES, DesignError, Problem, dump_design, load_design
+from designer.storage import DesignError, Problem, dump_design, load_design, read_source
 from exporters import ExportError, export
 from exporters.bundle import build_bundle, check_archive_names
 from exporters.naming import module_stem
@@ -70,7 +77,7 @@ def run_import(args: argparse.Namespace) -> int:
     if not designs:
         raise DesignError(args.file, [Problem("holds no DAG to import")])
     out = Path(args.output)
-    if len(designs) == 1 and not out.is_dir() and not args.output.endswith(("/", "\\")):
+    if len(designs) == 1 and not _is_dir(out) and not args.output.endswith(("/", "\\")):
         targets: dict[Path, Design] = {out: designs[0]}
     else:
         targets = {out / f"{module_stem(d)}.design.yaml": d for d in designs}
@@ -84,29 +91,93 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def _read_input(path: str) -> bytes:
-    try:
-        size = Path(path).stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise DesignError(path, [Problem(f"is {size / 1e6:.1f} MB; files are limited to "
-                                             f"{MAX_FILE_BYTES / 1e6:.0f} MB")])
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise DesignError(path, [Problem(f"cannot read the file: {exc.strerror or exc}")]) from None
+    return read_source(path, what="files")
 
 
 def _write(outputs: dict[Path, bytes], force: bool) -> int:
-    """Write every output, or none when one would replace a different existing file (without --force)."""
-    conflicts = [p for p, data in outputs.items() if p.exists() and (p.is_dir() or p.read_bytes() != data)]
-    blocked = [p for p in conflicts if p.is_dir() or not force]
+    """Write every output, or none when one would replace a different existing file (without --force).
+
+    Each file is written to a temporary file in its directory, flushed to disk and renamed over the
+    target, so a reader never sees half a file and a symlink at the target is replaced as a link,
+    never written through (nor read: a link, FIFO or device counts as different). All temporary files
+    are written before any is renamed; a path that cannot be written (below a file, unwritable, a
+    name too long) raises DesignError naming it, which the command line reports with exit code 2."""
+    states = {path: _existing(path, data) for path, data in outputs.items()}
+    blocked = [p for p, state in states.items() if state == "directory" or (state == "differs" and not force)]
     if blocked:
         for path in blocked:
-            print(f"error: {path} exists and differs{'' if path.is_dir() else '; use --force to overwrite'}",
-                  file=sys.stderr)
+            print(f"error: {path} exists and differs"
+                  f"{'' if states[path] == 'directory' else '; use --force to overwrite'}", file=sys.stderr)
         return EXIT_REFUSED
-    for path, data in sorted(outputs.items()):
-        unchanged = path.exists() and path.read_bytes() == data
-        if not unchanged:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-        print(f"{'unchanged' if unchanged else 'wrote'} {path}")
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, data in sorted(outputs.items()):
+            if states[path] != "same":
+                staged.append((_stage(path, data), path))
+        for temp, path in staged:
+            _attempt(path, os.replace, temp, path)
+    finally:
+        for temp, _ in staged:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+    for path in sorted(outputs):
+        print(f"{'unchanged' if states[path] == 'same' else 'wrote'} {path}")
     return EXIT_OK
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return stat.S_ISDIR(_attempt(path, os.stat, path).st_mode)
+    except DesignError as exc:
+        if isinstance(exc.__cause__, FileNotFoundError | NotADirectoryError):
+            return False
+        raise
+
+
+def _existing(path: Path, data: bytes) -> str:
+    """What is at `path` now: "missing", "same" (a regular file holding `data`), "differs" or "directory"."""
+    try:
+        info = _attempt(path, os.lstat, path)
+    except DesignError as exc:
+        if isinstance(exc.__cause__, FileNotFoundError | NotADirectoryError):
+            return "missing"  # (below a file: creating its folder reports that)
+        raise
+    if stat.S_ISDIR(info.st_mode):
+        return "directory"
+    if not stat.S_ISREG(info.st_mode) or info.st_size != len(data):
+        return "differs"
+    return "same" if _attempt(path, path.read_bytes) == data else "differs"
+
+
+def _stage(path: Path, data: bytes) -> str:
+    """A temporary file next to `path` holding `data`, flushed to disk, with the usual file mode."""
+    _attempt(path.parent, path.parent.mkdir, parents=True, exist_ok=True)
+    fd, temp = _attempt(path, tempfile.mkstemp, dir=path.parent, prefix=".dd-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temp, 0o666 & ~_umask())
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise DesignError(str(path), [Problem(f"cannot write: {exc.strerror or exc}")]) from exc
+    return temp
+
+
+def _attempt(path: Path, action, *args, **kwargs):
+    """`action(*args, **kwargs)`, an OSError becoming a one-line DesignError naming `path`."""
+    try:
+        return action(*args, **kwargs)
+    except OSError as exc:
+        where = exc.filename if isinstance(exc.filename, str) and not exc.filename.endswith(".tmp") else path
+        # Only mkdir raises FileExistsError here: a file stands where a folder must be.
+        reason = os.strerror(errno.ENOTDIR) if isinstance(exc, FileExistsError) else exc.strerror or exc
+        raise DesignError(str(where), [Problem(f"cannot write: {reason}")]) from exc
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

@@ -18,15 +18,28 @@ held in `FrozenDict`/`FrozenList` (see `designer.frozen`), which read and serial
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import json
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from designer.frozen import FrozenData, FrozenDict, FrozenList
+from designer.limits import INT32, MAX_DEPTH, float_problem, int_problem
 
 SCHEMA_VERSION = 1
+
+# Hard bounds on what a design expands to, checked before anything is expanded (shape errors, not
+# lint findings: past them the analysis and the exports would not finish).
+MAX_COPIES = 10_000  # copies of one statically fanned-out task; instances of one literal mapping
+MAX_EXPANDED_TASKS = 100_000  # task instances of one run: tasks after fan-out, literal mappings expanded
+MAX_EXPANDED_TEXT = 20_000_000  # characters of arguments the fan-out copies repeat, over the whole design
+MAX_DURATION = dt.timedelta(days=36_525)  # 100 years
+# Airflow keeps retries (max_tries), pool_slots, priority_weight, max_active_runs and max_active_tasks in
+# 32-bit INTEGER columns (it silently clamps priority_weight); larger values are refused, not clamped.
+Int32 = Annotated[int, Field(ge=INT32[0], le=INT32[1])]
+Duration = Annotated[dt.timedelta, Field(le=MAX_DURATION)]
 
 JsonScalar = str | int | float | bool | None
 
@@ -70,21 +83,21 @@ class TaskArgs(_Frozen):
     """
 
     owner: str | None = None
-    retries: Annotated[int, Field(ge=0)] | None = None
-    retry_delay: dt.timedelta | None = None
+    retries: Annotated[Int32, Field(ge=0)] | None = None
+    retry_delay: Duration | None = None
     retry_exponential_backoff: bool | None = None
-    execution_timeout: dt.timedelta | None = None
+    execution_timeout: Duration | None = None
     depends_on_past: bool | None = None
     pool: str | None = None
-    pool_slots: Annotated[int, Field(ge=1)] | None = None
-    priority_weight: int | None = None
+    pool_slots: Annotated[Int32, Field(ge=1)] | None = None
+    priority_weight: Int32 | None = None
     queue: str | None = None
 
 
 class IntervalSchedule(_Frozen):
     """Run every fixed interval (Airflow: `schedule=timedelta(...)`)."""
 
-    interval: dt.timedelta
+    interval: Duration
 
 
 class AssetSchedule(_Frozen):
@@ -105,6 +118,11 @@ class Param(_Frozen):
     type: Literal["string", "integer", "number", "boolean", "array", "object", "null"] | None = None
     description: str | None = None
 
+    @field_validator("default")
+    @classmethod
+    def _storable_default(cls, value: Any) -> Any:
+        return require_plain_data(value)
+
 
 class DagSettings(_Frozen):
     dag_id: str
@@ -115,9 +133,9 @@ class DagSettings(_Frozen):
     default_args: TaskArgs = TaskArgs()
     tags: tuple[str, ...] = ()
     params: FrozenDict[str, Param] = FrozenDict()
-    max_active_runs: Annotated[int, Field(ge=1)] | None = None
-    max_active_tasks: Annotated[int, Field(ge=1)] | None = None
-    dagrun_timeout: dt.timedelta | None = None
+    max_active_runs: Annotated[Int32, Field(ge=1)] | None = None
+    max_active_tasks: Annotated[Int32, Field(ge=1)] | None = None
+    dagrun_timeout: Duration | None = None
     doc_md: str | None = None
     on_success_callback: str | None = Field(None, description="Dotted path of a callable.")
     on_failure_callback: str | None = Field(None, description="Dotted path of a callable.")
@@ -130,10 +148,22 @@ class DagSettings(_Frozen):
             return dt.datetime(value.year, value.month, value.day)
         return value
 
+    @field_validator("start_date")
+    @classmethod
+    def _date_in_range(cls, value: dt.datetime) -> dt.datetime:
+        # Airflow converts to UTC and adds schedule intervals: keep room at both ends of Python's range.
+        try:
+            utc = value.astimezone(dt.UTC) if value.tzinfo else value
+        except OverflowError:
+            raise ValueError("is out of range once converted to UTC") from None
+        if not 1 < utc.year < 9999:
+            raise ValueError("must be between the years 2 and 9998 (UTC)")
+        return value
+
 
 class Position(_Frozen):
-    x: float
-    y: float
+    x: Annotated[float, Field(allow_inf_nan=False)]
+    y: Annotated[float, Field(allow_inf_nan=False)]
 
 
 class StaticFanOut(_Frozen):
@@ -143,9 +173,16 @@ class StaticFanOut(_Frozen):
     the copies differ only by index.
     """
 
-    count: Annotated[int, Field(ge=1)] | None = None
+    count: Annotated[int, Field(ge=1, le=MAX_COPIES)] | None = None
     values: FrozenList[JsonScalar] | None = None
     arg: str | None = None
+
+    @field_validator("values")
+    @classmethod
+    def _bounded_values(cls, value: Any) -> Any:
+        if value is not None and len(value) > MAX_COPIES:
+            raise ValueError(f"has {len(value):,} values; a fan-out makes at most {MAX_COPIES:,} copies")
+        return require_plain_data(value)
 
     @property
     def size(self) -> int:
@@ -170,6 +207,15 @@ class DynamicMapping(_Frozen):
     # Constrained as a dict, then frozen: pydantic documents min_length on a wrapped dict as "minLength".
     expand: Annotated[dict[str, FrozenList[Any] | UpstreamOutput], Field(min_length=1), AfterValidator(FrozenDict)]
 
+    @field_validator("expand")
+    @classmethod
+    def _bounded_lists(cls, value: Any) -> Any:
+        lists = {name: items for name, items in value.items() if not isinstance(items, UpstreamOutput)}
+        if (instances := mapped_instances(lists.values())) > MAX_COPIES:
+            raise ValueError(f"literal lists make {instances:,} mapped instances; at most {MAX_COPIES:,}")
+        require_plain_data(lists)
+        return value
+
 
 class Task(_Frozen):
     id: str
@@ -183,9 +229,22 @@ class Task(_Frozen):
     )
     fan_out: StaticFanOut | None = None
     mapping: DynamicMapping | None = None
-    estimated_duration: Annotated[dt.timedelta, Field(ge=dt.timedelta(0))] = dt.timedelta(minutes=1)
+    estimated_duration: Annotated[Duration, Field(ge=dt.timedelta(0))] = dt.timedelta(minutes=1)
     doc_md: str | None = None
     position: Position | None = None
+
+    @field_validator("args")
+    @classmethod
+    def _storable_args(cls, value: Any) -> Any:
+        return require_plain_data(value)
+
+    @property
+    def instances(self) -> int:
+        """Task instances of one run: fan-out copies times literal mapped instances."""
+        copies = self.fan_out.size if self.fan_out is not None else 1
+        if self.mapping is None:
+            return copies
+        return copies * mapped_instances(v for v in self.mapping.expand.values() if not isinstance(v, UpstreamOutput))
 
 
 class Group(_Frozen):
@@ -227,3 +286,89 @@ class Design(_Frozen):
     groups: tuple[Group, ...] = ()
     edges: tuple[Edge, ...] = ()
     lint: LintSettings = LintSettings()
+
+    @field_validator("tasks", "groups", mode="before")
+    @classmethod
+    def _not_too_many(cls, items: Any) -> Any:
+        # Before the items are validated: a million bad items would make a million errors.
+        if isinstance(items, list | tuple) and len(items) > MAX_EXPANDED_TASKS:
+            raise ValueError(f"has {len(items):,} items; a design may have at most {MAX_EXPANDED_TASKS:,}")
+        return items
+
+    @field_validator("tasks")
+    @classmethod
+    def _bounded_expansion(cls, tasks: Any) -> Any:
+        if problem := expansion_problem(tasks):
+            raise ValueError(problem)
+        return tasks
+
+
+def mapped_instances(lists: Any) -> int:
+    """Instances of a mapping over literal `lists` (their cross product; 1 without lists)."""
+    count = 1
+    for items in lists:
+        count *= len(items)
+    return count
+
+
+def expansion_problem(tasks: Iterable[Task]) -> str | None:
+    """Why expanding `tasks` (fan-out copies, mapped instances, the argument text copies repeat) would
+    exceed the bounds above, or None. The model checks it whenever a design is validated (edits too:
+    `model_copy` validates here); the task graph checks it again for designs built with model_construct."""
+    instances = text = 0
+    largest = ("", 0)
+    for task in tasks:
+        instances += task.instances
+        if task.fan_out is not None and task.args:
+            size = len(json.dumps(task.args, default=str)) * task.fan_out.size
+            text += size
+            largest = max(largest, (task.id, size), key=lambda pair: pair[1])
+    if instances > MAX_EXPANDED_TASKS:
+        return (f"expands to {instances:,} task instances (fan-out copies and literal mappings counted); "
+                f"a design may have at most {MAX_EXPANDED_TASKS:,}")
+    if text > MAX_EXPANDED_TEXT:
+        return (f"fan-out copies repeat {text:,} characters of arguments (most from task {largest[0]!r}); "
+                f"at most {MAX_EXPANDED_TEXT:,}")
+    return None
+
+
+def check_expansion(design: Design) -> None:
+    """Raise ValueError when `design` expands past the bounds (see `expansion_problem`)."""
+    if problem := expansion_problem(design.tasks):
+        raise ValueError(f"the design's tasks: {problem}")
+
+
+def require_plain_data(value: Any) -> Any:
+    """`value` when it is data every export can write: string keys, integers within 64 bits, finite
+    floats, at most MAX_DEPTH levels, no container inside itself; else ValueError naming the first
+    offender's place (a task argument built in code does not pass the file reader's checks)."""
+    checked: dict[int, int] = {}  # id of a container -> depth it was found fine at (shared ones are walked once)
+
+    def check(item: Any, where: str, depth: int, inside: frozenset[int]) -> tuple[str, str] | None:
+        if isinstance(item, bool) or item is None or isinstance(item, str):
+            return None
+        if isinstance(item, int | float):
+            problem = int_problem(item) if isinstance(item, int) else float_problem(item)
+            return (where, problem) if problem else None
+        if not isinstance(item, Mapping | list | tuple):
+            return None  # other types are the field's own business
+        if depth >= MAX_DEPTH:
+            return where, f"is nested more than {MAX_DEPTH} levels deep"
+        if id(item) in inside:
+            return where, "contains itself"
+        if checked.get(id(item), -1) >= depth:
+            return None
+        inside = inside | {id(item)}
+        mapping = isinstance(item, Mapping)
+        for key, sub in (item.items() if mapping else enumerate(item)):
+            if mapping and not isinstance(key, str):
+                return where, f"key {key} (a {type(key).__name__}) is not a string"
+            if found := check(sub, f"{where}.{key}" if mapping else f"{where}[{key}]", depth + 1, inside):
+                return found
+        checked[id(item)] = depth
+        return None
+
+    if found := check(value, "", 0, frozenset()):
+        where, problem = found
+        raise ValueError(f"{where.lstrip('.')}: {problem}" if where else problem)
+    return value

@@ -23,7 +23,7 @@ from functools import cached_property
 import networkx as nx
 
 from designer.ids import Namespace
-from designer.model import Design, Edge
+from designer.model import Design, Edge, check_expansion
 
 # Why two tasks are connected: the design edge (by index in design.edges) or a mapping's upstream.
 EdgeOrigin = int | str
@@ -143,7 +143,11 @@ def _scope_depth(up: tuple[str, ...], down: tuple[str, ...], edge: Edge) -> int:
 
 
 def build_task_graph(design: Design) -> TaskGraph:
-    """The Airflow task graph of `design` (see the module docstring for the rules)."""
+    """The Airflow task graph of `design` (see the module docstring for the rules).
+
+    Raises ValueError, before expanding anything, when the design expands past the model's bounds
+    (a design made by `model_copy` was never validated as a whole)."""
+    check_expansion(design)
     ns = Namespace(design)
     task_nodes: dict[str, list[str]] = {}
     group_members: dict[str, list[str]] = {gid: [] for gid in ns.groups}

@@ -2,7 +2,8 @@
 
 An importer never runs code from the file it reads and never drops anything silently: every construct
 it cannot represent becomes an `ImportNote` naming the key path and line. Unreadable input (not UTF-8,
-too big, not YAML, aliases, excessive nesting) raises `designer.storage.DesignError`.
+too big, not YAML, too many nodes counting aliases expanded, excessive nesting, numbers that cannot be
+held) raises `designer.storage.DesignError`.
 """
 
 from __future__ import annotations

@@ -50,9 +50,11 @@ _Loader.add_multi_constructor("", lambda _loader, _suffix, node: Tagged(node.tag
 
 def read_yaml(data: str | bytes, source: str) -> tuple[Any, LineIndex, str]:
     """(document, line index, text) of a dag-factory file, read with the design files' safeguards
-    (size cap, UTF-8, no aliases, bounded nesting, duplicate keys refused); tags become Tagged markers."""
+    (size cap, UTF-8, bounded nodes and nesting, duplicate keys refused, numbers that can be held);
+    anchors, aliases and merge keys (`<<: *defaults`) are accepted, each alias counting as its whole
+    subtree against the node cap; keys need not be strings; tags become Tagged markers."""
     text = storage.decode_text(data, source, what="files")
-    document, index = storage.read_yaml(text, source, loader=_Loader, what="files")
+    document, index = storage.read_yaml(text, source, loader=_Loader, what="files", aliases=True, string_keys=False)
     return document, index, text
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import streamlit as st
 import yaml
 
+from designer.limits import float_problem, int_problem
 from designer.operators import ArgSpec, OperatorSpec, type_problem
 from designer.storage import DesignError, read_yaml
 
@@ -87,11 +88,7 @@ def parse_arg(spec: ArgSpec, name: str, raw: Any) -> tuple[bool, Any]:
     elif spec.type in ("list", "dict"):
         value = _safe_yaml(raw, name)
     elif spec.type in ("int", "float", "duration"):
-        try:
-            number = float(raw)
-            value = int(number) if spec.type == "int" or number.is_integer() else number
-        except ValueError:
-            value = raw  # a duration may also be written as ISO 8601, e.g. PT5M
+        value = _number(name, raw, spec.type == "int")
     if problem := type_problem(spec, value):
         raise FormError(f"{name} {problem}")
     return True, value
@@ -139,6 +136,25 @@ def parse_free_args(text: str, current: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise FormError("arguments: must be a mapping of name: value")
     return value
+
+
+def _number(name: str, raw: Any, integer: bool) -> Any:
+    """The number typed in a field (an int when written as one or when `integer`), or the text itself
+    when it is no number (a duration may also be written as ISO 8601, e.g. PT5M)."""
+    text = str(raw).strip()
+    try:
+        number: int | float = int(text)
+    except ValueError:
+        try:
+            number = float(text)
+        except ValueError:
+            return raw
+        if problem := float_problem(number):
+            raise FormError(f"{name}: {problem}") from None
+        number = int(number) if integer or number.is_integer() else number
+    if isinstance(number, int) and (problem := int_problem(number)):
+        raise FormError(f"{name}: {problem}")
+    return number
 
 
 def _safe_yaml(text: str, name: str) -> Any:

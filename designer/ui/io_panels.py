@@ -49,15 +49,21 @@ def upload() -> None:
     if file is None:
         return
     st.session_state.upload_round = st.session_state.get("upload_round", 0) + 1  # one open per upload
-    try:
-        design, notes = open_file(file.getvalue(), file.name)
-    except (DesignError, ValueError) as exc:
-        state.fail(f"Could not open {file.name}; your current design is unchanged. {exc}")
-        st.rerun()
-        return
-    state.replace(design, file.name)
-    st.session_state.import_notes = notes
+    open_upload(file.getvalue(), file.name)
     st.rerun()
+
+
+def open_upload(data: bytes, name: str) -> bool:
+    """Open uploaded bytes: the design replaces the current one (its import notes kept for display),
+    or a message says why not and the current design stays as it was."""
+    try:
+        design, notes = open_file(data, name)
+    except (DesignError, ValueError) as exc:
+        state.fail(f"Could not open {name}; your current design is unchanged. {exc}")
+        return False
+    state.replace(design, name)
+    st.session_state.import_notes = notes
+    return True
 
 
 def export_panel() -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from designer.model import Design
+from designer.model import Design, check_expansion
 from designer.storage import load_design
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_configs"
@@ -74,7 +74,8 @@ def apply(edit: Callable[[Design], Design], note: str | None = None, selection: 
     and the reason is shown where the user acted, with the form's input still there."""
     try:
         new = edit(design())
-    except ValueError as exc:  # EditError, DslError, pydantic ValidationError
+        check_expansion(new)  # edits use model_copy, which does not validate the design as a whole
+    except (ValueError, OverflowError) as exc:  # EditError, DslError, ValidationError, bounds, a huge number
         st.error(str(exc))
         return
     commit(new, note)
