@@ -61,4 +61,5 @@ def _print_listing(result: AirflowImport) -> None:
     rows += [(r.dag_id, r.tasks, r.depth, r.width, r.grade, r.errors, r.warnings, r.notes) for r in summarize(result)]
     widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
-        print("  ".join(str(v).ljust(w) if i == 0 else str(v).rjust(w) for i, (v, w) in enumerate(zip(row, widths))))
+        cells = [str(v).rjust(w) for v, w in zip(row, widths, strict=True)]
+        print("  ".join([str(row[0]).ljust(widths[0]), *cells[1:]]))

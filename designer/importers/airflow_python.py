@@ -189,7 +189,7 @@ def _failure(code: int, limits: Limits) -> str:
         reasons = {
             signal.SIGXCPU: f"used more than {int(limits.wall_seconds) + 2} s of CPU time",
             signal.SIGXFSZ: "wrote more output than allowed",
-            signal.SIGKILL: f"was killed (most likely out of memory; the limit is {limits.memory_bytes / 2**20:.0f} MiB)",
+            signal.SIGKILL: f"was killed (out of memory? the limit is {limits.memory_bytes / 2**20:.0f} MiB)",
             signal.SIGSEGV: "crashed (segmentation fault)",
         }
         return f"the import process {reasons.get(sig, f'ended on signal {signal.Signals(sig).name}')}"
@@ -505,10 +505,12 @@ class _DagBuilder:
         if isinstance(value, list) and len(value) == 1:
             value = value[0]
         if _tag(value) == "callable" and value.get("path"):
-            self._dag_file_note(value, rel)
             return value["path"]
-        self.note(rel, f"{rel[-1]} {shown(value, 100)} cannot be imported by a dotted path (a lambda, a "
-                  "nested function, an object or several callbacks); left out")
+        if _tag(value) == "callable":
+            self.note(rel, f"{rel[-1]} {value.get('text')} {_not_importable(value)}; left out")
+        else:
+            self.note(rel, f"{rel[-1]} {shown(value, 100)} is not one function (an object or several callbacks); "
+                      "designs hold one callback by dotted path; left out")
         return None
 
     def _task_args(self, values: dict[str, Any], rel: KeyPath, dag_level: bool = False) -> TaskArgs:
@@ -522,11 +524,6 @@ class _DagBuilder:
                 self.note((*rel, key), f"{key} ({shown(value)}) is not one of the default arguments a design "
                           "carries; left out")
         return _validated(TaskArgs, fields, rel, self.note)
-
-    def _dag_file_note(self, value: dict[str, Any], rel: KeyPath) -> None:
-        if value.get("in_dag_file"):
-            self.note(rel, f"{value['path']} is defined in the DAG file itself; the design imports it from there, "
-                      "which works while that file stays importable in the DAG folder (importing it runs its code)")
 
     # --- groups ---------------------------------------------------------------------------------
 
@@ -596,18 +593,16 @@ class _DagBuilder:
         if operator_spec(key) is not None and not operator_spec(key).is_custom and key != path:
             return key
         if raw.cls.importable is None or "." in raw.cls.name or "<" in raw.cls.name:
-            self.note((*rel, "operator"), f"operator class {raw.cls.name} of task {raw.task_id} is defined where it "
-                      "cannot be imported (a nested class or a file outside the DAG folder and packages); imported "
-                      "as an EmptyOperator placeholder")
+            self.note((*rel, "operator"), f"operator class {raw.cls.name} of task {raw.task_id} cannot be imported "
+                      "by the exported DAG (it is defined in a DAG file, whose DAGs importing would register again, "
+                      "or nested, or outside the DAG folder and installed packages); imported as an EmptyOperator "
+                      "placeholder")
             return "empty"
         custom = f"{raw.cls.importable}.{raw.cls.name}"
         if raw.decorated:
             self.note((*rel, "operator"), f"task {raw.task_id} is a TaskFlow task of class {raw.cls.name}; its "
                       "function cannot be given to a custom operator, so the exported task will not load until "
                       "it is replaced")
-        elif raw.cls.importable != raw.cls.module:
-            self.note((*rel, "operator"), f"operator class {raw.cls.name} is defined in the DAG file; the design "
-                      f"imports it as {custom}, which works while that file stays importable in the DAG folder")
         return custom
 
     def _taskflow(self, raw: RawTask, kwargs: dict[str, Any], operator: str, rel: KeyPath) -> dict[str, Any]:
@@ -617,14 +612,9 @@ class _DagBuilder:
         kwargs.pop("python_callable", None)
         if fn.get("path"):
             kwargs["python_callable"] = fn["path"]
-        elif fn.get("wrapped"):
-            self.note((*rel, "python_callable"), f"TaskFlow function {fn['wrapped']} can only be imported with its "
-                      "@task decorator, which a task cannot call; give the design an undecorated function "
-                      "(python_callable)", line)
         else:
-            self.note((*rel, "python_callable"), f"TaskFlow function {fn.get('text')} cannot be imported by a "
-                      "dotted path (it is nested in a function or its file is not importable); set "
-                      "python_callable to a module-level function", line)
+            self.note((*rel, "python_callable"), f"TaskFlow function {fn.get('text')} {_not_importable(fn)}; "
+                      "python_callable is left empty for you to set", line)
         op_args = kwargs.pop("op_args", [])
         if op_args:
             if (value := literal(op_args)) is DROP:
@@ -663,10 +653,8 @@ class _DagBuilder:
             elif arg is not None and arg.type == "dotted_path" and _tag(value) == "callable":
                 if value.get("path"):
                     args[key] = value["path"]
-                    self._dag_file_note(value, where)
                 else:
-                    self.note(where, f"{shown(value)} cannot be imported by a dotted path (a lambda, a nested "
-                              "function or a file that is not importable); left out")
+                    self.note(where, f"{key} {value.get('text')} {_not_importable(value)}; left out")
             elif (plain := literal(value)) is DROP:
                 inner = _first_tagged(value)
                 what = "is" if inner is value else "holds"
@@ -718,6 +706,21 @@ class _DagBuilder:
                   f"{'the output of ' + source.task if isinstance(source, UpstreamOutput) else 'the first list'}, "
                   "which must then hold one mapping of arguments per run; check the function")
         return DynamicMapping(expand={"op_kwargs": source})
+
+
+_NOT_IMPORTABLE = {
+    "dag_file": "is defined in a DAG file, and importing a DAG file from another one registers its DAGs again "
+                "(Airflow's auto-register); move it into a module outside the DAG files",
+    "wrapped": "can only be imported with its @task decorator, which a task cannot call; give the design an "
+               "undecorated function",
+    "unimportable": "lives in a file that is neither in the DAG folder nor in an installed package",
+}
+
+
+def _not_importable(info: dict[str, Any]) -> str:
+    """Why a function the worker described cannot be named by a dotted import path."""
+    return _NOT_IMPORTABLE.get(info.get("reason"), "is a lambda or is nested in a function, so no dotted import "
+                                                   "path reaches it")
 
 
 def _validated(model: type, fields: dict[str, Any], rel: KeyPath, note, keep: tuple[str, ...] = ("dag_id", "id")):

@@ -24,6 +24,7 @@ import os
 import resource
 import sys
 import sysconfig
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +76,15 @@ def _describe(value: Any) -> str:
         return f"a {kind} object"
 
 
-def plain(value: Any, roots: list[Path], depth: int = 0) -> Any:
+@dataclass(frozen=True)
+class Context:
+    """Where the DAG folder is (importable on Airflow workers) and which files define DAGs."""
+
+    roots: tuple[Path, ...]
+    dag_files: frozenset[Path]
+
+
+def plain(value: Any, ctx: Context, depth: int = 0) -> Any:
     """`value` as JSON data; what JSON cannot hold becomes a tagged mapping (see the module doc)."""
     if value is None or isinstance(value, bool | str):
         return value
@@ -92,16 +101,14 @@ def plain(value: Any, roots: list[Path], depth: int = 0) -> Any:
     if depth >= MAX_DEPTH:
         return {TAG: "object", "text": "a value nested too deeply"}
     if isinstance(value, list | tuple):
-        return [plain(v, roots, depth + 1) for v in value]
+        return [plain(v, ctx, depth + 1) for v in value]
     if isinstance(value, dict) and all(isinstance(k, str) for k in value) and TAG not in value:
-        return {k: plain(v, roots, depth + 1) for k, v in value.items()}
+        return {k: plain(v, ctx, depth + 1) for k, v in value.items()}
     xcom = _xcom(value)
     if xcom is not None:
         return xcom
     if callable(value) and not isinstance(value, type) and hasattr(value, "__qualname__"):
-        module = sys.modules.get(getattr(value, "__module__", None) or "")
-        return {TAG: "callable", "path": callable_path(value, roots), "text": _qualified(value, roots),
-                "in_dag_file": module is not None and module.__name__.startswith("unusual_prefix_")}
+        return {TAG: "callable", **callable_info(value, ctx), "text": _qualified(value, ctx)}
     return {TAG: "object", "text": _text(value)}
 
 
@@ -117,14 +124,14 @@ def _xcom(value: Any) -> dict | None:
     return None
 
 
-def _qualified(obj: Any, roots: list[Path]) -> str:
+def _qualified(obj: Any, ctx: Context) -> str:
     """`module.qualname`, with the DAG file's module named as the DAG folder imports it (or by file name)."""
     module = sys.modules.get(getattr(obj, "__module__", None) or "")
-    name = module_name(module, roots) or Path(getattr(module, "__file__", None) or "?").name
+    name = module_name(module, ctx) or Path(getattr(module, "__file__", None) or "?").name
     return f"{name}.{getattr(obj, '__qualname__', '?')}"
 
 
-def module_name(module: Any, roots: list[Path]) -> str | None:
+def module_name(module: Any, ctx: Context) -> str | None:
     """The name under which `module` is importable on an Airflow worker: from site-packages (or the
     standard library) or from the DAG folder, which Airflow puts on sys.path; None when neither."""
     name = getattr(module, "__name__", None)
@@ -136,7 +143,9 @@ def module_name(module: Any, roots: list[Path]) -> str | None:
     if not file:
         return None
     path = Path(file).resolve().with_suffix("")
-    bases = [*roots, *(Path(p).resolve() for p in {sysconfig.get_paths()[k] for k in ("purelib", "platlib")})]
+    # Installed packages first: that name works wherever the design is exported to.
+    installed = sorted({sysconfig.get_paths()[k] for k in ("purelib", "platlib")})
+    bases = [*(Path(p).resolve() for p in installed), *ctx.roots]
     for base in bases:
         if path.is_relative_to(base):
             parts = path.relative_to(base).parts
@@ -145,34 +154,32 @@ def module_name(module: Any, roots: list[Path]) -> str | None:
     return None
 
 
-def callable_path(fn: Any, roots: list[Path]) -> str | None:
-    """`module.qualname` when importing it gives exactly `fn`, else None (lambdas, locals, wrapped names)."""
+def _resolve(fn: Any, ctx: Context) -> tuple[Any, str | None, str]:
+    """(what `module.qualname` names, the module's importable name, why it cannot be used or "")."""
     qualname = getattr(fn, "__qualname__", "")
     module = sys.modules.get(getattr(fn, "__module__", None) or "")
     if not qualname or "<" in qualname or module is None:
-        return None
+        return None, None, "nested"
+    file = getattr(module, "__file__", None)
+    if file and Path(file).resolve() in ctx.dag_files:
+        return None, None, "dag_file"
     target: Any = module
     for part in qualname.split("."):
         target = getattr(target, part, None)
-    name = module_name(module, roots)
-    if target is not fn or name is None:
-        return None
-    return f"{name}.{qualname}"
+    name = module_name(module, ctx)
+    return target, name, "" if name else "unimportable"
 
 
-def wrapped_path(fn: Any, roots: list[Path]) -> str | None:
-    """For a TaskFlow function: the dotted path of its @task wrapper, when that is what the module holds."""
-    qualname = getattr(fn, "__qualname__", "")
-    module = sys.modules.get(getattr(fn, "__module__", None) or "")
-    if not qualname or "<" in qualname or module is None:
-        return None
-    target: Any = module
-    for part in qualname.split("."):
-        target = getattr(target, part, None)
-    name = module_name(module, roots)
-    if name is None or getattr(target, "function", None) is not fn:
-        return None
-    return f"{name}.{qualname}"
+def callable_info(fn: Any, ctx: Context) -> dict[str, Any]:
+    """{"path": `module.qualname` when importing it gives exactly `fn` (else None), "reason": why not,
+    "wrapped": the path of its @task wrapper when that is what the module holds}."""
+    target, name, reason = _resolve(fn, ctx)
+    qualname = getattr(fn, "__qualname__", "?")
+    if not reason and target is fn:
+        return {"path": f"{name}.{qualname}", "reason": None, "wrapped": None}
+    if not reason and getattr(target, "function", None) is fn:
+        return {"path": None, "reason": "wrapped", "wrapped": f"{name}.{qualname}"}
+    return {"path": None, "reason": reason or "nested", "wrapped": None}
 
 
 # --- DAGs -----------------------------------------------------------------------------------------
@@ -230,7 +237,17 @@ def _group_chain(group: Any) -> list[Any]:
     return chain
 
 
-def describe_task(task: Any, dag: Any, roots: list[Path]) -> dict[str, Any]:
+def _class_module(cls: type, ctx: Context) -> str | None:
+    """The importable module name of an operator class; None when it is defined in a DAG file, since
+    importing a DAG file from another one registers that file's DAGs again (Airflow's auto-register)."""
+    module = sys.modules.get(cls.__module__)
+    file = getattr(module, "__file__", None)
+    if file and Path(file).resolve() in ctx.dag_files:
+        return None
+    return module_name(module, ctx)
+
+
+def describe_task(task: Any, dag: Any, ctx: Context) -> dict[str, Any]:
     group = task.task_group
     mapped = hasattr(task, "expand_input")
     cls = task.operator_class if mapped else type(task)
@@ -251,28 +268,30 @@ def describe_task(task: Any, dag: Any, roots: list[Path]) -> dict[str, Any]:
         "task_id": task.task_id,
         "group": group.group_id if group is not None else None,
         "class": {"module": cls.__module__, "name": cls.__qualname__,
-                  "importable": module_name(sys.modules.get(cls.__module__), roots)},
+                  "importable": _class_module(cls, ctx)},
         "decorated": hasattr(task, "python_callable") and "Decorated" in cls.__name__,
-        "trigger_rule": plain(task.trigger_rule, roots),
+        "trigger_rule": plain(task.trigger_rule, ctx),
         "is_setup": bool(getattr(task, "is_setup", False)),
         "is_teardown": bool(getattr(task, "is_teardown", False)),
         "doc_md": task.doc_md if isinstance(task.doc_md, str) else None,
         "upstream": sorted(task.upstream_task_ids),
-        "kwargs": {k: plain(v, roots) for k, v in _explicit(kwargs, inherited, defaults).items()},
+        "kwargs": {k: plain(v, ctx) for k, v in _explicit(kwargs, inherited, defaults).items()},
         "mapped": None,
     }
     fn = getattr(task, "python_callable", None) or kwargs.get("python_callable")
     if out["decorated"] and fn is not None:
-        out["function"] = {"path": callable_path(fn, roots), "wrapped": wrapped_path(fn, roots),
-                           "text": _qualified(fn, roots), "line": getattr(getattr(fn, "__code__", None), "co_firstlineno", None)}
+        code = getattr(fn, "__code__", None)
+        out["function"] = {**callable_info(fn, ctx), "text": _qualified(fn, ctx),
+                           "line": getattr(code, "co_firstlineno", None)}
     if expand_input is not None:
         value = expand_input.value
-        kind = "kwargs" if isinstance(value, list) or type(expand_input).__name__ == "ListOfDictsExpandInput" else "expand"
-        out["mapped"] = {"kind": kind, "value": plain(value, roots)}
+        by_kwargs = isinstance(value, list) or type(expand_input).__name__ == "ListOfDictsExpandInput"
+        kind = "kwargs" if by_kwargs else "expand"
+        out["mapped"] = {"kind": kind, "value": plain(value, ctx)}
     return out
 
 
-def describe_group(group: Any, roots: list[Path]) -> dict[str, Any]:
+def describe_group(group: Any, ctx: Context) -> dict[str, Any]:
     parent = group.parent_group
     return {
         "group_id": group.group_id,
@@ -282,15 +301,15 @@ def describe_group(group: Any, roots: list[Path]) -> dict[str, Any]:
         "tooltip": group.tooltip or "",
         "ui_color": group.ui_color,
         "ui_fgcolor": group.ui_fgcolor,
-        "default_args": plain(dict(group.default_args or {}), roots),
+        "default_args": plain(dict(group.default_args or {}), ctx),
         "mapped": type(group).__name__ == "MappedTaskGroup",
     }
 
 
-def describe_schedule(dag: Any, roots: list[Path]) -> Any:
+def describe_schedule(dag: Any, ctx: Context) -> Any:
     schedule = getattr(dag, "schedule", None)
     if schedule is None or isinstance(schedule, str | dt.timedelta):
-        return plain(schedule, roots)
+        return plain(schedule, ctx)
     kind = type(schedule).__name__
     if kind == "CronTriggerTimetable":
         interval = schedule.interval
@@ -321,12 +340,12 @@ def _assets(value: Any) -> dict | None:
     return {TAG: "assets", "mode": mode, "assets": out}
 
 
-def describe_params(dag: Any, roots: list[Path]) -> dict[str, Any]:
+def describe_params(dag: Any, ctx: Context) -> dict[str, Any]:
     out = {}
     for name in dag.params or {}:
         param = dag.params.get_param(name)
         value = param.value if param.has_value else {TAG: "unset"}
-        out[name] = {"default": plain(value, roots), "schema": plain(dict(param.schema or {}), roots),
+        out[name] = {"default": plain(value, ctx), "schema": plain(dict(param.schema or {}), ctx),
                      "description": param.description}
     return out
 
@@ -337,7 +356,7 @@ _NOT_CARRIED = ("end_date", "template_searchpath", "user_defined_macros", "user_
                 "disable_bundle_versioning", "rerun_with_latest_version")
 
 
-def describe_dag(dag: Any, roots: list[Path]) -> dict[str, Any]:
+def describe_dag(dag: Any, ctx: Context) -> dict[str, Any]:
     """One DAG: settings, groups, tasks (with upstream ids and edge labels) and what it sets but designs lack."""
     from airflow.configuration import conf
 
@@ -345,17 +364,17 @@ def describe_dag(dag: Any, roots: list[Path]) -> dict[str, Any]:
                 "max_active_tasks": conf.getint("core", "max_active_tasks_per_dag")}
     settings = {
         "description": dag.description,
-        "schedule": describe_schedule(dag, roots),
-        "start_date": plain(dag.start_date, roots),
+        "schedule": describe_schedule(dag, ctx),
+        "start_date": plain(dag.start_date, ctx),
         "timezone": str(dag.timezone),
         "catchup": bool(dag.catchup),
-        "default_args": plain(dict(dag.default_args or {}), roots),
+        "default_args": plain(dict(dag.default_args or {}), ctx),
         "tags": sorted(dag.tags or []),
-        "params": describe_params(dag, roots),
-        "dagrun_timeout": plain(dag.dagrun_timeout, roots),
+        "params": describe_params(dag, ctx),
+        "dagrun_timeout": plain(dag.dagrun_timeout, ctx),
         "doc_md": dag.doc_md if isinstance(dag.doc_md, str) else None,
-        "on_success_callback": plain(dag.on_success_callback, roots),
-        "on_failure_callback": plain(dag.on_failure_callback, roots),
+        "on_success_callback": plain(dag.on_success_callback, ctx),
+        "on_failure_callback": plain(dag.on_failure_callback, ctx),
     }
     for key, default in defaults.items():
         value = getattr(dag, key)
@@ -377,8 +396,8 @@ def describe_dag(dag: Any, roots: list[Path]) -> dict[str, Any]:
         "fileloc": str(dag.fileloc),
         "settings": settings,
         "not_carried": others,
-        "groups": [describe_group(g, roots) for g in dag.task_group_dict.values()],
-        "tasks": [describe_task(t, dag, roots) for t in dag.task_dict.values()],
+        "groups": [describe_group(g, ctx) for g in dag.task_group_dict.values()],
+        "tasks": [describe_task(t, dag, ctx) for t in dag.task_dict.values()],
         "labels": edges,
     }
 
@@ -398,11 +417,13 @@ def run(path: Path) -> dict[str, Any]:
         bag = load(path)
     except SystemExit as exc:
         return {"fatal": f"the DAG code called sys.exit({exc.code!r}) while Airflow imported it"}
+    files = [*(dag.fileloc for dag in bag.dags.values()), *bag.import_errors]
+    ctx = Context((root,), frozenset(Path(f).resolve() for f in files))
     out: dict[str, Any] = {"import_errors": {str(k): str(v) for k, v in bag.import_errors.items()}, "dags": [],
                            "unreadable": {}}
     for dag_id in sorted(bag.dags):
         try:
-            out["dags"].append(describe_dag(bag.dags[dag_id], [root]))
+            out["dags"].append(describe_dag(bag.dags[dag_id], ctx))
         except Exception as exc:  # a DAG whose objects defeat the walk: report it, keep the others
             out["unreadable"][dag_id] = f"{type(exc).__name__}: {exc}"
     return out
