@@ -300,20 +300,32 @@ def _tag(value: Any) -> str | None:
 
 def shown(value: Any, width: int = 60) -> str:
     """A worker value as text for a note: JSON for data, a description for tagged values."""
+    text = _described(value) if _tag(value) else json.dumps(_plainly(value), ensure_ascii=False, default=str)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _described(value: dict) -> str:
     kind = _tag(value)
     if kind == "timedelta":
-        text = f"a duration of {value.get('seconds')} s"
-    elif kind == "datetime":
-        text = f"the date {value.get('iso')}"
-    elif kind == "callable":
-        text = f"the function {value.get('text')}"
-    elif kind == "xcom":
-        text = f"the output of task {value.get('task')}"
-    elif kind is not None:
-        text = str(value.get("text", kind))
-    else:
-        text = json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= width else text[: width - 3] + "..."
+        return f"a duration of {value.get('seconds')} s"
+    if kind == "datetime":
+        return f"the date {value.get('iso')}"
+    if kind == "callable":
+        return f"the function {value.get('text')}"
+    if kind == "xcom":
+        return f"the output of task {value.get('task')}"
+    return str(value.get("text", kind))
+
+
+def _plainly(value: Any) -> Any:
+    """`value` with each tagged value replaced by its description (for JSON text in notes)."""
+    if _tag(value):
+        return f"<{_described(value)}>"
+    if isinstance(value, list):
+        return [_plainly(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plainly(v) for k, v in value.items()}
+    return value
 
 
 def literal(value: Any) -> Any:
