@@ -19,6 +19,7 @@ import datetime as dt
 import itertools
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -32,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from designer.analysis import Severity, analyze
 from designer.analysis.findings import KeyPath
 from designer.importers import ImportNote
+from designer.importers.airflow_worker import OUTPUT_BYTES
 from designer.importers.dag_factory_values import TASK_ARG_FIELDS, operator_key
 from designer.model import (
     AssetSchedule,
@@ -89,8 +91,7 @@ class DagFileError(DesignError):
 
     def __init__(self, source: str, details: str) -> None:
         self.details = details
-        lines = [line for line in details.strip().splitlines() if line.strip()]
-        super().__init__(source, [Problem(f"Airflow could not import it: {lines[-1].strip() if lines else details}")])
+        super().__init__(source, [Problem(f"Airflow could not import it: {_last_line(details)}")])
 
 
 def import_airflow_python(path: str | Path, limits: Limits = Limits()) -> AirflowImport:
@@ -162,6 +163,9 @@ def run_worker(path: Path, limits: Limits, source: str) -> dict[str, Any]:
             raise DesignError(source, [Problem(
                 f"Airflow did not finish loading it within {limits.wall_seconds:g} s (an endless loop or a "
                 "blocking call while the file is imported?); the import was stopped")])
+        if not out.exists() and log.stat().st_size >= OUTPUT_BYTES:
+            raise DesignError(source, [Problem(f"the DAG code wrote more than {OUTPUT_BYTES // 2**20} MiB of output "
+                                               "while Airflow imported it; the import was stopped")])
         if not out.exists():
             raise DesignError(source, [Problem(_failure(code, limits) + _tail(log))])
         size = out.stat().st_size
@@ -205,7 +209,7 @@ def _tail(log: Path) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     last = " | ".join(lines[-3:])
     last = "".join(ch if ch.isprintable() else "?" for ch in last)
-    return f"; last output: {last[-600:]}" if last else ""
+    return f"; last output: {last[-300:]}" if last else ""
 
 
 def _relative(file: str, root: Path) -> str:
@@ -215,9 +219,14 @@ def _relative(file: str, root: Path) -> str:
         return file
 
 
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Timeout|Exit|Found|Invalid)\w*: ")
+
+
 def _last_line(text: str) -> str:
+    """The line of an Airflow import error that names the exception (its last such line), else the last line."""
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    return lines[-1] if lines else text
+    named = [line for line in lines if _EXCEPTION_LINE.match(line)]
+    return (named or lines or [text])[-1]
 
 
 # --- the child's result -------------------------------------------------------------------------

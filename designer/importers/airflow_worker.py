@@ -31,7 +31,7 @@ from typing import Any
 TAG = "$"
 MAX_DEPTH = 20
 MAX_TEXT = 200
-OUTPUT_BYTES = 256 * 1024 * 1024  # RLIMIT_FSIZE: the JSON result, and whatever the user's code writes
+OUTPUT_BYTES = 64 * 1024 * 1024  # RLIMIT_FSIZE: the JSON result, and whatever the user's code writes
 
 
 def set_limits(memory_bytes: int, cpu_seconds: int) -> None:
