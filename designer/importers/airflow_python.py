@@ -594,10 +594,10 @@ class _DagBuilder:
         overrides = {k: kwargs.pop(k) for k in list(kwargs) if k in TASK_ARG_FIELDS}
         fields["overrides"] = self._task_args(overrides, rel)
         if raw.decorated:
-            kwargs = self._taskflow(raw, kwargs, operator, rel)
+            kwargs = self._taskflow(raw, kwargs, rel)
         fields["args"] = self._args(spec, kwargs, rel)
         if raw.mapped is not None:
-            mapping = self._mapping(raw, spec, fields["args"], rel)
+            mapping = self._mapping(raw, fields["args"], rel)
             if mapping is not None:
                 fields["mapping"] = mapping
         if spec is not None and spec.branches:
@@ -626,7 +626,7 @@ class _DagBuilder:
                       "it is replaced")
         return custom
 
-    def _taskflow(self, raw: RawTask, kwargs: dict[str, Any], operator: str, rel: KeyPath) -> dict[str, Any]:
+    def _taskflow(self, raw: RawTask, kwargs: dict[str, Any], rel: KeyPath) -> dict[str, Any]:
         """A TaskFlow task's function and call arguments as python_callable, op_args and op_kwargs."""
         fn = raw.function or {}
         line = fn.get("line") if isinstance(fn.get("line"), int) else None
@@ -684,8 +684,7 @@ class _DagBuilder:
                 args[key] = plain
         return args
 
-    def _mapping(self, raw: RawTask, spec: OperatorSpec | None, args: dict[str, Any],
-                 rel: KeyPath) -> DynamicMapping | None:
+    def _mapping(self, raw: RawTask, args: dict[str, Any], rel: KeyPath) -> DynamicMapping | None:
         mapped = raw.mapped or {}
         value = mapped.get("value")
         if mapped.get("kind") != "expand" or not isinstance(value, dict) or not value:
