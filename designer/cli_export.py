@@ -5,6 +5,8 @@
     import FILE.yaml -o DESIGN [--force]
         DESIGN is a design file, or a directory (one <stem>.design.yaml per DAG) when the file holds
         several DAGs. Import notes are printed as `FILE:LINE: key.path: message`.
+    import FILE.py|DAGS_FOLDER -o OUT_DIR [--force]
+        Airflow parses the code in a separate, limited process; see designer/cli_import.py.
 
 An existing file with different content is never overwritten without --force; files are replaced
 by renaming a finished temporary file over them (a symlink is replaced, never written through).
@@ -24,6 +26,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from designer.cli_import import is_python_source, run_python_import
 from designer.importers.dag_factory import import_dag_factory
 from designer.model import Design
 from designer.storage import DesignError, Problem, dump_design, load_design, read_source
@@ -44,10 +47,10 @@ def add_export_commands(subparsers: argparse._SubParsersAction) -> None:
     cmd.add_argument("--force", action="store_true", help="overwrite existing files whose content differs")
     cmd.set_defaults(run=run_export)
 
-    cmd = subparsers.add_parser("import", help="read a dag-factory YAML file into design files")
-    cmd.add_argument("file", metavar="FILE", help="dag-factory YAML file")
+    cmd = subparsers.add_parser("import", help="read dag-factory YAML or Airflow DAG code into design files")
+    cmd.add_argument("file", metavar="FILE", help="dag-factory YAML file, Airflow DAG .py file or DAG folder")
     cmd.add_argument("-o", "--output", required=True, metavar="DESIGN",
-                     help="design file, or a directory when the YAML holds several DAGs")
+                     help="design file, or a directory (always for .py files and folders)")
     cmd.add_argument("--force", action="store_true", help="overwrite existing files whose content differs")
     cmd.set_defaults(run=run_import)
 
@@ -71,6 +74,8 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    if is_python_source(args.file):
+        return run_python_import(args)
     designs, notes = import_dag_factory(_read_input(args.file), args.file)
     for note in notes:
         print(note.format(args.file))

@@ -399,8 +399,11 @@ def test_designs_built_in_code_are_bounded_before_anything_expands():
     big = [Task(id=f"t{i}", fan_out=StaticFanOut(count=MAX_COPIES)) for i in range(11)]
     with pytest.raises(ValueError, match="expands to 110,000 task instances"):
         Design(dag=DagSettings(dag_id="d"), tasks=big)
-    # Edits use model_copy, which skips validation: the task graph checks again before expanding.
-    sneaked = Design(dag=DagSettings(dag_id="d")).model_copy(update={"tasks": tuple(big)})
+    # Edits (model_copy) validate like a new design; one built without validation (model_construct) is
+    # checked again by the task graph before it expands anything.
+    with pytest.raises(ValueError, match="expands to 110,000 task instances"):
+        Design(dag=DagSettings(dag_id="d")).model_copy(update={"tasks": tuple(big)})
+    sneaked = Design.model_construct(dag=DagSettings(dag_id="d"), tasks=tuple(big))
     for run in (build_task_graph, analyze):
         with pytest.raises(ValueError, match="expands to 110,000 task instances"):
             run(sneaked)

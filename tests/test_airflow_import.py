@@ -1,0 +1,216 @@
+"""Importing Airflow DAG Python files: hostile files stop with a clear error within the limits, each
+construct lands in the design exactly, and the CLI writes one design per DAG. Real Airflow runs in
+the importer's child process, so these tests are slow."""
+
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+import threading
+from pathlib import Path
+
+import pytest
+
+from designer.cli import main
+from designer.importers.airflow_python import DagFileError, Limits, import_airflow_python
+from designer.model import AssetSchedule, IntervalSchedule, Param, TaskArgs, TriggerRule, UpstreamOutput
+from designer.storage import DesignError, load_design
+
+pytestmark = pytest.mark.slow
+
+SMALL = Limits(wall_seconds=25, file_seconds=4, memory_bytes=1024**3)
+HEADER = ("# airflow dag\nfrom airflow.sdk import DAG\n"
+          "from airflow.providers.standard.operators.empty import EmptyOperator\n")
+FINE = HEADER + "with DAG('fine', schedule=None):\n    EmptyOperator(task_id='a')\n"
+
+# (file body, text the error must contain): each ends the load in its own way.
+HOSTILE = {
+    "endless_loop": ("while True:\n    pass\n", "AirflowTaskTimeout: DagBag import timeout"),
+    "endless_sleep": ("import time\ntime.sleep(10**6)\n", "AirflowTaskTimeout: DagBag import timeout"),
+    "allocates_without_bound": ("x = []\nwhile True:\n    x.append(' ' * 10**7)\n", "MemoryError"),
+    "raises_at_import": ("raise RuntimeError('boom at import')\n", "RuntimeError: boom at import"),
+    "sys_exit": ("import sys\nsys.exit(3)\n", "SystemExit: 3"),
+    "os_exit": ("import os\nos._exit(7)\n", "exit status 7"),
+    "prints_a_lot": ("import sys\nwhile True:\n    sys.stdout.write('x' * 65536)\n", "MiB of output"),
+}
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / f"{name}.py"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_files_give_one_clear_error_within_the_limits(tmp_path, name):
+    body, expected = HOSTILE[name]
+    path = _write(tmp_path, name, HEADER + body + "with DAG('never', schedule=None):\n    EmptyOperator(task_id='a')\n")
+    with pytest.raises(DesignError) as info:
+        import_airflow_python(path, SMALL)
+    message = str(info.value)
+    assert message.startswith(str(path)) and "\n" not in message
+    assert expected in message
+
+
+def test_the_wall_clock_limit_stops_a_file_that_defeats_airflows_timeout(tmp_path):
+    body = "import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nwhile True:\n    pass\n"
+    path = _write(tmp_path, "no_alarm", HEADER + body)
+    with pytest.raises(DesignError, match="did not finish loading it within 6 s"):
+        import_airflow_python(path, Limits(wall_seconds=6, file_seconds=60))
+
+
+def test_other_imports_go_on_while_a_file_loops(tmp_path):
+    """The importing thread waits on its child; another session's import runs and finishes meanwhile."""
+    looping = _write(tmp_path, "loop", HEADER + "import time\nwhile True:\n    time.sleep(0.01)\n")
+    fine = _write(tmp_path, "fine", FINE)
+    events: list[str] = []
+
+    def slow_import():
+        with pytest.raises(DesignError):
+            import_airflow_python(looping, Limits(wall_seconds=20, file_seconds=15))
+        events.append("loop stopped")
+
+    thread = threading.Thread(target=slow_import)
+    thread.start()
+    result = import_airflow_python(fine, SMALL)
+    events.append("other import done")
+    thread.join()
+    assert [d.dag.dag_id for d in result.designs] == ["fine"]
+    assert events == ["other import done", "loop stopped"]
+
+
+def test_airflow_import_errors_are_shown_as_airflow_wrote_them(tmp_path):
+    path = _write(tmp_path, "broken", HEADER + "with DAG('d', schedule=None):\n    EmptyOperator(task_id='a b')\n")
+    with pytest.raises(DagFileError) as info:
+        import_airflow_python(path, SMALL)
+    assert "Traceback" in info.value.details and "a b" in info.value.details
+    assert str(info.value).startswith(f"{path}: Airflow could not import it: ")
+
+
+def test_a_folder_keeps_the_dags_that_load_and_lists_the_files_that_do_not(tmp_path):
+    _write(tmp_path, "fine", FINE)
+    _write(tmp_path, "broken", HEADER + "raise ValueError('nope')\n")
+    _write(tmp_path, "helper", "VALUE = 1\n")  # no "dag" in it: skipped, as Airflow's safe mode does
+    result = import_airflow_python(tmp_path, SMALL)
+    assert [d.dag.dag_id for d in result.designs] == ["fine"]
+    assert list(result.import_errors) == ["broken.py"] and "ValueError: nope" in result.import_errors["broken.py"]
+    assert any("broken.py" in n.message for n in result.notes)
+
+
+CONSTRUCTS = '''
+# airflow dag
+import datetime as dt
+
+from airflow.sdk import DAG, Asset, Label, Param, TaskGroup, task
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.providers.standard.operators.python import PythonOperator
+
+with DAG(
+    "constructs",
+    schedule=[Asset("s3://bucket/a"), Asset("s3://bucket/b")],
+    start_date=dt.datetime(2024, 3, 1, 6, tzinfo=dt.timezone.utc),
+    catchup=True,
+    default_args={"retries": 2, "retry_delay": dt.timedelta(minutes=5), "email": "x@example.com"},
+    params={"n": Param(3, type="integer", description="how many"), "mode": "fast"},
+    tags=["t1"],
+    max_active_runs=2,
+    dagrun_timeout=dt.timedelta(hours=1),
+    doc_md="Docs",
+    description="A DAG",
+    on_failure_callback=print,
+):
+    start = BashOperator(task_id="start", bash_command="echo hi", env={"A": "1"}, pool="p")
+    with TaskGroup("outer", tooltip="Outer", default_args={"retries": 4}) as outer:
+        inner_task = EmptyOperator(task_id="inner_task", trigger_rule="none_failed")
+        with TaskGroup("flat", prefix_group_id=False):
+            flat_task = EmptyOperator(task_id="flat_task")
+    made = BashOperator(task_id="made", bash_command="echo [1]")
+    mapped = BashOperator.partial(task_id="mapped", retries=1).expand(
+        bash_command=["echo a", "echo b"], env=made.output)
+    calls = PythonOperator(task_id="calls", python_callable=lambda: 1, op_kwargs={"k": "v"})
+
+    @task
+    def flow(x):
+        return x
+
+    flow.expand(x=[1, 2])
+    start >> Label("go") >> outer >> mapped
+    flat_task >> calls
+    EmptyOperator(task_id="setup").as_setup() >> calls
+'''
+
+
+def test_each_construct_lands_in_the_design(tmp_path):
+    path = _write(tmp_path, "constructs", CONSTRUCTS)
+    result = import_airflow_python(path, SMALL)
+    (design,) = result.designs
+    dag = design.dag
+    assert dag.schedule == AssetSchedule(assets=["s3://bucket/a", "s3://bucket/b"], mode="all")
+    assert dag.start_date == dt.datetime(2024, 3, 1, 6)
+    assert (dag.catchup, dag.tags, dag.max_active_runs, dag.max_active_tasks) == (True, ["t1"], 2, None)
+    assert dag.default_args == TaskArgs(retries=2, retry_delay=dt.timedelta(minutes=5))
+    assert dag.params == {"n": Param(default=3, type="integer", description="how many"), "mode": Param(default="fast")}
+    assert (dag.dagrun_timeout, dag.doc_md, dag.description) == (dt.timedelta(hours=1), "Docs", "A DAG")
+    assert dag.on_failure_callback == "builtins.print"
+    tasks = {t.id: t for t in design.tasks}
+    assert tasks["start"].operator == "bash" and tasks["start"].args == {"bash_command": "echo hi", "env": {"A": "1"}}
+    assert tasks["start"].overrides == TaskArgs(pool="p")
+    assert (tasks["inner_task"].group, tasks["inner_task"].trigger_rule) == ("outer", TriggerRule.NONE_FAILED)
+    assert tasks["flat_task"].group == "flat"
+    groups = {g.id: g for g in design.groups}
+    assert (groups["outer"].tooltip, groups["outer"].default_args) == ("Outer", TaskArgs(retries=4))
+    assert (groups["flat"].parent, groups["flat"].prefix_group_id) == ("outer", False)
+    assert tasks["mapped"].mapping.expand == {"bash_command": ["echo a", "echo b"], "env": UpstreamOutput(task="made")}
+    assert tasks["mapped"].overrides == TaskArgs(retries=1)
+    assert tasks["calls"].args == {"op_kwargs": {"k": "v"}}  # the lambda is a note
+    assert tasks["flow"].operator == "python"
+    assert tasks["flow"].mapping.expand == {"op_kwargs": [{"x": 1}, {"x": 2}]}
+    edges = {(e.upstream, e.downstream): e.label for e in design.edges}
+    assert edges[("start", "inner_task")] == "go" and edges[("start", "flat_task")] == "go"
+    assert ("made", "mapped") in edges and ("setup", "calls") in edges
+    noted = {n.path[1:] for n in result.notes}
+    for path in [("default_args", "email"), ("tasks", "calls", "python_callable"),
+                 ("tasks", "flow", "python_callable"), ("tasks", "setup")]:
+        assert path in noted, path
+    assert all("unusual_prefix" not in n.message for n in result.notes)
+
+
+def test_interval_schedule_and_renamed_duplicate_ids(tmp_path):
+    text = HEADER + textwrap.dedent("""
+        import datetime as dt
+        from airflow.sdk import TaskGroup
+        with DAG("dupes", schedule=dt.timedelta(hours=2)):
+            with TaskGroup("g1"):
+                EmptyOperator(task_id="t")
+            with TaskGroup("g2"):
+                EmptyOperator(task_id="t")
+        """)
+    result = import_airflow_python(_write(tmp_path, "dupes", text), SMALL)
+    (design,) = result.designs
+    assert design.dag.schedule == IntervalSchedule(interval=dt.timedelta(hours=2))
+    assert sorted((t.id, t.group) for t in design.tasks) == [("t", "g1"), ("t_2", "g2")]
+    assert any(n.path[1:] == ("tasks", "g2.t") and "renamed to t_2" in n.message for n in result.notes)
+
+
+def test_cli_imports_a_file_a_folder_and_still_yaml(tmp_path, capsys):
+    dags = tmp_path / "dags"
+    dags.mkdir()
+    _write(dags, "fine", FINE)
+    _write(dags, "two", HEADER + "with DAG('two', schedule='@daily'):\n    EmptyOperator(task_id='b')\n")
+    assert main(["import", str(dags / "fine.py"), "-o", str(tmp_path / "one")]) == 0
+    assert load_design(tmp_path / "one" / "dag_fine.design.yaml").dag.dag_id == "fine"
+    assert main(["import", str(dags), "-o", str(tmp_path / "all")]) == 0
+    out = capsys.readouterr().out
+    assert "dag_id" in out and "grade" in out and "imported 2 DAG(s)" in out
+    assert sorted(p.name for p in (tmp_path / "all").iterdir()) == ["dag_fine.design.yaml", "dag_two.design.yaml"]
+    assert load_design(tmp_path / "all" / "dag_two.design.yaml").dag.schedule == "@daily"
+    assert main(["import", str(dags), "-o", str(tmp_path / "all")]) == 0  # same content: unchanged
+    (tmp_path / "all" / "dag_two.design.yaml").write_text("changed", encoding="utf-8")
+    assert main(["import", str(dags), "-o", str(tmp_path / "all")]) == 1  # would overwrite
+    assert main(["import", str(dags / "missing.py"), "-o", str(tmp_path / "x")]) == 2
+    yaml_file = tmp_path / "x.yaml"
+    yaml_file.write_text("d:\n  tasks:\n    - task_id: a\n      operator: airflow.providers.standard.operators."
+                         "empty.EmptyOperator\n", encoding="utf-8")
+    assert main(["import", str(yaml_file), "-o", str(tmp_path / "d.design.yaml")]) == 0
+    assert load_design(tmp_path / "d.design.yaml").dag.dag_id == "d"
