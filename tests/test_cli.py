@@ -3,28 +3,27 @@
 import json
 import subprocess
 import sys
-import time
 
 import pytest
 
 from tests.conftest import ROOT, SAMPLES, sample_paths
 
 
-def run(*args, timeout=30):
-    start = time.perf_counter()
+def run(*args, timeout=120):
+    """The CLI's result (`timeout` only guards against a hang; times are measured in bench/inputs.py)."""
     proc = subprocess.run([sys.executable, "-m", "designer", *map(str, args)], capture_output=True, text=True,
                           cwd=ROOT, timeout=timeout)
-    return proc, time.perf_counter() - start
+    return proc
 
 
 def test_validate_valid_samples_exit_zero():
-    proc, _ = run("validate", *sample_paths(valid_only=True))
+    proc = run("validate", *sample_paths(valid_only=True))
     assert proc.returncode == 0, proc.stdout
     assert proc.stdout.count(": valid (0 errors") == len(sample_paths(valid_only=True))
 
 
 def test_validate_reports_error_findings_with_location_and_exit_one():
-    proc, _ = run("validate", SAMPLES / "INVALID_cycle_through_group.yaml", SAMPLES / "linear_etl.yaml")
+    proc = run("validate", SAMPLES / "INVALID_cycle_through_group.yaml", SAMPLES / "linear_etl.yaml")
     assert proc.returncode == 1
     assert "INVALID_cycle_through_group.yaml:15: DD005 error edges[0]: cycle: ingest.fetch -> ingest.store -> report" \
         in proc.stdout
@@ -54,18 +53,17 @@ def hostile_files(tmp_path):
 
 
 @pytest.mark.parametrize("command", ["validate", "analyze"])
-def test_hostile_inputs_exit_two_with_one_line_within_two_seconds(tmp_path, command):
+def test_hostile_inputs_exit_two_with_one_line(tmp_path, command):
     for path in hostile_files(tmp_path):
-        proc, seconds = run(command, path)
+        proc = run(command, path)
         output = (proc.stdout + proc.stderr).strip()
         assert proc.returncode == 2, (path.name, output)
         assert "Traceback" not in output and len(output.splitlines()) == 1, (path.name, output)
         assert str(path) in output
-        assert seconds < 2, (path.name, seconds)
 
 
 def test_analyze_json_has_the_documented_fields():
-    proc, _ = run("analyze", SAMPLES / "nested_taskgroups.yaml", "--json")
+    proc = run("analyze", SAMPLES / "nested_taskgroups.yaml", "--json")
     assert proc.returncode == 0
     report = json.loads(proc.stdout)
     for key in ("tasks", "edges", "groups", "depth", "width", "critical_path", "critical_path_length", "max_fan_in",
@@ -78,20 +76,20 @@ def test_analyze_json_has_the_documented_fields():
 
 
 def test_analyze_json_lists_cycles_as_ordered_task_ids():
-    proc, _ = run("analyze", SAMPLES / "INVALID_cycle_through_group.yaml", "--json")
+    proc = run("analyze", SAMPLES / "INVALID_cycle_through_group.yaml", "--json")
     report = json.loads(proc.stdout)
     assert report["cycles"] == [["ingest.fetch", "ingest.store", "report"]]
     assert report["simulated_makespan"] is None
 
 
 def test_analyze_text_output():
-    proc, _ = run("analyze", SAMPLES / "linear_etl.yaml")
+    proc = run("analyze", SAMPLES / "linear_etl.yaml")
     assert proc.returncode == 0
     assert "critical path             extract >> transform >> validate >> load" in proc.stdout
 
 
 def test_rules_and_schema_commands():
-    proc, _ = run("rules")
+    proc = run("rules")
     assert proc.returncode == 0 and proc.stdout.startswith("DD001 invalid-id (error)")
-    proc, _ = run("schema")
+    proc = run("schema")
     assert json.loads(proc.stdout)["title"] == "DAG Designer design"
