@@ -12,11 +12,12 @@ import pandas as pd
 import streamlit as st
 
 from designer import dsl, edits, patterns
-from designer.model import Group, Task, TriggerRule
+from designer.model import MAX_DURATION, Group, Task, TriggerRule
 from designer.operators import catalog, operator_spec
 from designer.ui import forms, state
 
 NO_GROUP = "(top level)"
+MAX_MINUTES = MAX_DURATION.total_seconds() / 60  # what the model holds as a duration
 
 
 def _group_options(exclude: str | None = None) -> list[str]:
@@ -120,7 +121,8 @@ def _task_form(task: Task) -> None:
         c1, c2, c3 = st.columns(3)
         entered["retries"] = c1.text_input("retries", shown["retries"], key=f"{key}:retries")
         entered["pool"] = c2.text_input("pool", shown["pool"], key=f"{key}:pool")
-        entered["estimate"] = c3.number_input("estimated minutes", min_value=0.0, value=shown["estimate"],
+        entered["estimate"] = c3.number_input("estimated minutes", min_value=0.0, max_value=MAX_MINUTES,
+                                              value=shown["estimate"],
                                               key=f"{key}:estimate")
         if st.form_submit_button("Apply", type="primary", width="stretch"):
             try:
@@ -277,7 +279,7 @@ def bulk_table() -> None:
             "group": st.column_config.SelectboxColumn(options=["", *(g.id for g in design.groups)]),
             "trigger_rule": st.column_config.SelectboxColumn(options=[r.value for r in TriggerRule], required=True),
             "retries": st.column_config.NumberColumn(min_value=0, step=1),
-            "estimated_minutes": st.column_config.NumberColumn(min_value=0.0),
+            "estimated_minutes": st.column_config.NumberColumn(min_value=0.0, max_value=MAX_MINUTES),
         })
     if st.button("Apply table", key="bulk_apply"):
         state.apply(lambda d: apply_table(d, edited.to_dict("records")), "Updated tasks from the table")
