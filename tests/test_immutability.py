@@ -29,6 +29,7 @@ from designer.model import AssetSchedule, Design, Group, LintSettings, Param, Ta
 from designer.storage import dump_design, parse_design
 from designer.ui.canvas import edits as canvas_edits
 from designer.ui.edit_panels import apply_table
+from designer.validity import unloadable_values
 from tests.test_export_python_property import JSON, designs
 
 SETTINGS = settings(max_examples=25, derandomize=True, deadline=None, database=None,
@@ -232,24 +233,27 @@ def test_every_edit_leaves_its_input_design_unchanged(design, data):
 @SETTINGS
 @given(full_designs())
 def test_copies_pickles_and_round_trips_give_equal_designs(design):
+    # A date in free data has no JSON text (no export writes it: DD027); the other copies still hold.
+    plain = not any(True for _ in unloadable_values(design))
     copies = {
         "copy": copy.copy(design), "deepcopy": copy.deepcopy(design), "pickle": pickle.loads(pickle.dumps(design)),
         "model_copy(deep)": design.model_copy(deep=True),
         "python dump": Design.model_validate(design.model_dump()),
-        "json dump": Design.model_validate(design.model_dump(mode="json")),
-        "json text": Design.model_validate_json(design.model_dump_json()),
-        "yaml file": parse_design(dump_design(design, "yaml"))[0],
-        "json file": Design.model_validate(json.loads(dump_design(design, "json"))),
     }
+    if plain:
+        copies |= {
+            "json dump": Design.model_validate(design.model_dump(mode="json")),
+            "json text": Design.model_validate_json(design.model_dump_json()),
+            "yaml file": parse_design(dump_design(design, "yaml"))[0],
+            "json file": Design.model_validate(json.loads(dump_design(design, "json"))),
+        }
     for how, other in copies.items():
         assert other == design, how
         assert hash(other) == hash(design), how
         assert _mutation_offenders(other) == [], how
 
 
-@pytest.mark.xfail(strict=True, reason="storage reads JSON with the YAML 1.1 resolver, which takes 1e-05 for a "
-                                       "string (a float needs a dot there); storage is not this change's to fix")
 @pytest.mark.parametrize("number", [1e-05, 5e-324, 1e16])
 def test_a_json_design_file_keeps_floats_written_with_an_exponent(number):
     design = Design.model_validate({"dag": {"dag_id": "d", "params": {"p": {"default": [number]}}}})
-    assert parse_design(dump_design(design, "json"))[0] == design
+    assert parse_design(dump_design(design, "json"), "design.json")[0] == design  # read as JSON, by its name
