@@ -11,9 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from pydantic import ValidationError
 
 from designer.analysis.findings import KeyPath, format_location
 
@@ -116,3 +118,23 @@ def _text(value: str, quote: bool) -> str:
 def _escape(char: str) -> str:
     code = ord(char)
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def validated(model: type, fields: dict[str, Any], rel: tuple, note: Callable[[tuple, str], None], *,
+              keep: tuple[str, ...] = ("dag_id", "id"), nullable: tuple[str, ...] = ("group", "parent")) -> Any:
+    """`model(**fields)`, leaving out (with a note showing the value) each field the model refuses; fields in
+    `keep` are never left out (their error is raised). None values are dropped except for `nullable` fields."""
+    fields = {k: v for k, v in fields.items() if v is not None or k in nullable}
+    while True:
+        try:
+            return model(**fields)
+        except ValidationError as exc:
+            errors = exc.errors(include_url=False)
+            bad = [e["loc"][0] for e in errors if e["loc"] and e["loc"][0] in fields and e["loc"][0] not in keep]
+            if not bad:
+                raise
+            for key in dict.fromkeys(bad):
+                msg = next(e["msg"] for e in errors if e["loc"] and e["loc"][0] == key)
+                note((*rel, key), f"{key} ({shown(fields[key])}): {msg}; left out")
+                fields.pop(key)
+

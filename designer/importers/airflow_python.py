@@ -32,7 +32,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from designer.analysis import Severity, analyze
 from designer.analysis.findings import KeyPath
-from designer.importers import ImportNote
+from designer.importers import ImportNote, validated
+from designer.importers import shown as shown_data
 from designer.importers.airflow_worker import OUTPUT_BYTES
 from designer.importers.dag_factory_values import TASK_ARG_FIELDS, operator_key
 from designer.model import (
@@ -301,6 +302,7 @@ def _parse_result(data: Any, source: str) -> RawResult:
 # --- values -------------------------------------------------------------------------------------
 
 DROP = object()
+NULLABLE = ("default", "group", "parent")  # fields whose None is a value, not a gap
 
 
 def _tag(value: Any) -> str | None:
@@ -308,9 +310,9 @@ def _tag(value: Any) -> str | None:
 
 
 def shown(value: Any, width: int = 60) -> str:
-    """A worker value as text for a note: JSON for data, a description for tagged values."""
-    text = _described(value) if _tag(value) else json.dumps(_plainly(value), ensure_ascii=False, default=str)
-    return text if len(text) <= width else text[: width - 3] + "..."
+    """A worker value as text for a note: a description for tagged values, YAML flow text for data (the
+    dag-factory importer's formatter: never a Python repr)."""
+    return _described(value)[:width] if _tag(value) else shown_data(_plainly(value), width)
 
 
 def _described(value: dict) -> str:
@@ -469,7 +471,7 @@ class _DagBuilder:
                 fields[key] = path
         for key, text in self.raw.not_carried.items():
             self.note((key,), f"{key} is set ({text}); the design has no such setting, left out")
-        return _validated(DagSettings, fields, (), self.note)
+        return validated(DagSettings, fields, (), self.note, nullable=NULLABLE)
 
     def _schedule(self, value: Any) -> Any:
         kind = _tag(value)
@@ -518,7 +520,7 @@ class _DagBuilder:
         extra = sorted(set(schema) - {"type"})
         if extra:
             self.note(rel, f"param {name}: schema keys {', '.join(extra)} are not part of the design; left out")
-        return _validated(Param, fields, rel, self.note, keep=("default",))
+        return validated(Param, fields, rel, self.note, keep=("default",), nullable=NULLABLE)
 
     def _callback(self, value: Any, rel: KeyPath) -> str | None:
         if value is None or value == []:
@@ -544,7 +546,7 @@ class _DagBuilder:
             elif not (dag_level and key == "start_date"):
                 self.note((*rel, key), f"{key} ({shown(value)}) is not one of the default arguments a design "
                           "carries; left out")
-        return _validated(TaskArgs, fields, rel, self.note)
+        return validated(TaskArgs, fields, rel, self.note, nullable=NULLABLE)
 
     # --- groups ---------------------------------------------------------------------------------
 
@@ -565,7 +567,7 @@ class _DagBuilder:
         if raw.mapped:
             self.note(rel, f"group {raw.group_id} is a mapped task group (@task_group ... .expand); designs have "
                       "no mapped groups, so it is imported as a plain group that runs once")
-        return _validated(Group, fields, rel, self.note)
+        return validated(Group, fields, rel, self.note, nullable=NULLABLE)
 
     # --- tasks ----------------------------------------------------------------------------------
 
@@ -604,7 +606,7 @@ class _DagBuilder:
             fields["branches"] = sorted(self.task_local[d] for d in downstream if d in self.task_local)
             self.note((*rel, "branches"), f"branch task {raw.task_id}: the tasks it may choose are decided by its "
                       "code at run time; the design lists every direct downstream task, check them")
-        return _validated(Task, fields, rel, self.note, keep=("id", "operator"))
+        return validated(Task, fields, rel, self.note, keep=("id", "operator"), nullable=NULLABLE)
 
     def _operator(self, raw: RawTask, rel: KeyPath) -> str:
         path = f"{raw.cls.module}.{raw.cls.name}"
@@ -741,23 +743,6 @@ def _not_importable(info: dict[str, Any]) -> str:
     """Why a function the worker described cannot be named by a dotted import path."""
     return _NOT_IMPORTABLE.get(info.get("reason"), "is a lambda or is nested in a function, so no dotted import "
                                                    "path reaches it")
-
-
-def _validated(model: type, fields: dict[str, Any], rel: KeyPath, note, keep: tuple[str, ...] = ("dag_id", "id")):
-    """model(**fields), leaving out (with a note) each field the model refuses."""
-    fields = {k: v for k, v in fields.items() if v is not None or k in ("default", "group", "parent")}
-    while True:
-        try:
-            return model(**fields)
-        except ValidationError as exc:
-            errors = exc.errors(include_url=False)
-            bad = [e["loc"][0] for e in errors if e["loc"] and e["loc"][0] in fields and e["loc"][0] not in keep]
-            if not bad:
-                raise
-            for key in dict.fromkeys(bad):
-                msg = next(e["msg"] for e in errors if e["loc"] and e["loc"][0] == key)
-                note((*rel, key), f"{key} ({shown(fields[key])}): {msg}; left out")
-                fields.pop(key)
 
 
 @dataclass(frozen=True)

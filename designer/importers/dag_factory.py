@@ -14,13 +14,11 @@ import re
 from pathlib import PurePosixPath
 from typing import Any
 
-from pydantic import ValidationError
-
 from designer.analysis import Severity, analyze
 from designer.analysis.findings import KeyPath
 from designer.analysis.graph import build_task_graph
 from designer.ids import Namespace
-from designer.importers import ImportNote, shown, shown_key
+from designer.importers import ImportNote, shown, shown_key, validated
 from designer.importers.dag_factory_values import (
     DROP,
     TASK_ARG_FIELDS,
@@ -216,7 +214,7 @@ class _DagReader:
                 self.note((key,), f"{key} is not supported by the designer; left out")
             elif key not in _DAG_KEYS_READ:
                 self.note((key,), f"unknown DAG key {shown(key)} (dag-factory ignores it); left out")
-        return self._validated(DagSettings, fields, ())
+        return validated(DagSettings, fields, (), self.note)
 
     def _start_date(self) -> dict[str, Any]:
         c = self.config
@@ -230,22 +228,6 @@ class _DagReader:
         else:
             return {}
         return {"start_date": value} if value is not None else {}
-
-    def _validated(self, model: type, fields: dict[str, Any], rel: KeyPath, keep: tuple[str, ...] = ("dag_id", "id")):
-        """model(**fields), leaving out (with a note) each field the model refuses."""
-        fields = {k: v for k, v in fields.items() if v is not None or k in ("group", "parent")}
-        while True:
-            try:
-                return model(**fields)
-            except ValidationError as exc:
-                errors = exc.errors(include_url=False)
-                bad = [e["loc"][0] for e in errors if e["loc"] and e["loc"][0] in fields and e["loc"][0] not in keep]
-                if not bad:
-                    raise
-                for key in dict.fromkeys(bad):
-                    msg = next(e["msg"] for e in errors if e["loc"] and e["loc"][0] == key)
-                    self.note((*rel, key), f"{key}: {msg}; left out")
-                    fields.pop(key)
 
     # --- groups -----------------------------------------------------------------------------------
 
@@ -301,7 +283,7 @@ class _DagReader:
             for key in sorted(set(map(str, conf)) - _GROUP_KEYS_READ):
                 self.note((*rel, key), f"group setting {shown(key)} is not supported; left out")
             self.origins[("groups", name)] = rel
-            groups.append(self._validated(Group, fields, rel))
+            groups.append(validated(Group, fields, rel, self.note))
         return groups
 
     def _dependencies(self, conf: dict[str, Any], rel: KeyPath, downstream: str) -> None:
@@ -353,7 +335,7 @@ class _DagReader:
         fields["args"] = self._args(operator, values)
         self.origins[("tasks", name)] = rel
         self.arg_origins[name] = {str(key): key_rel for key, (_, key_rel) in values.items()}
-        return self._validated(Task, fields, rel)
+        return validated(Task, fields, rel, self.note)
 
     def _callable_from_file(self, values: dict[str, tuple[Any, KeyPath]], rel: KeyPath) -> None:
         """`python_callable_name` + `python_callable_file` (dag-factory loads the file as module `<stem>`)
