@@ -787,8 +787,7 @@ def summarize_dag(result: AirflowImport, design: Design) -> DagSummary:
     notes = sum(1 for n in result.notes if n.path[:1] == (dag_id,))
     return DagSummary(dag_id, report.metrics.tasks, report.metrics.depth, report.metrics.width,
                       report.complexity.grade, severities.count(Severity.ERROR), severities.count(Severity.WARNING),
-                      notes,
-                      result.files.get(dag_id, ""))
+                      notes, result.files.get(dag_id, ""))
 
 
 def summarize(result: AirflowImport) -> list[DagSummary]:
