@@ -26,7 +26,7 @@ import argparse
 import json
 import sys
 
-from designer.diff import DesignDiff, diff_designs
+from designer.diff import diff_designs, summary_line
 from designer.model import Design
 from designer.opening import read_designs
 from designer.storage import DesignError, Problem, read_source
@@ -71,16 +71,3 @@ def _open(path: str, dag_id: str | None) -> Design:
         raise DesignError(path, [Problem(f"holds no DAG {dag_id!r} (it holds {', '.join(ids)})")])
     return designs[ids.index(dag_id)]
 
-
-def summary_line(result: DesignDiff) -> str:
-    """`equal (...)`, or the counts: `different: 2 DAG settings changed; tasks: 1 added, 3 changed (6 changes)`."""
-    if result.is_empty:
-        return "equal (positions and order ignored)"
-    counts = result.summary()
-    parts = [f"{counts[what]} {label} setting{'s' * (counts[what] != 1)} changed"
-             for what, label in (("dag", "DAG"), ("lint", "lint")) if counts[what]]
-    for what in ("groups", "tasks", "edges"):
-        kinds = ", ".join(f"{n} {kind}" for kind, n in counts[what].items() if n)
-        if kinds:
-            parts.append(f"{what}: {kinds}")
-    return f"different: {'; '.join(parts)} ({counts['changes']} changes)"

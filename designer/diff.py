@@ -132,6 +132,32 @@ def diff_designs(old: Design, new: Design) -> DesignDiff:
     return DesignDiff(tuple(changes))
 
 
+def summary_line(result: DesignDiff) -> str:
+    """`equal (...)`, or the counts: `different: 2 DAG settings changed; tasks: 1 added, 3 changed (6 changes)`."""
+    if result.is_empty:
+        return "equal (positions and order ignored)"
+    counts = result.summary()
+    parts = [f"{counts[what]} {label} setting{'s' * (counts[what] != 1)} changed"
+             for what, label in (("dag", "DAG"), ("lint", "lint")) if counts[what]]
+    for what in ("groups", "tasks", "edges"):
+        kinds = ", ".join(f"{n} {kind}" for kind, n in counts[what].items() if n)
+        if kinds:
+            parts.append(f"{what}: {kinds}")
+    return f"different: {'; '.join(parts)} ({counts['changes']} changes)"
+
+
+HEADINGS: dict[What, str] = {"dag": "DAG settings", "lint": "Lint settings", "group": "Groups", "task": "Tasks",
+                             "edge": "Edges"}
+
+
+def grouped_messages(result: DesignDiff) -> list[tuple[str, list[str]]]:
+    """The change lines under their heading (HEADINGS), in the order `diff` prints them; no empty group."""
+    groups: dict[str, list[str]] = {}
+    for change in result.changes:
+        groups.setdefault(HEADINGS[change.what], []).append(change.message)
+    return list(groups.items())
+
+
 def brief(value: Any) -> str:
     """`value` as one line of JSON, at most BRIEF_CHARS characters, unprintable characters escaped."""
     text = _printable(json.dumps(value, ensure_ascii=False, default=str), quote=False)

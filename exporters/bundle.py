@@ -106,17 +106,18 @@ def build_bundle(design: Design) -> bytes:
     return buffer.getvalue()
 
 
-def check_archive_names(names: list[str]) -> None:
-    """Raise ExportError unless every name is a safe relative POSIX path and names differ after casefold."""
+def check_archive_names(names: list[str], where: str = "the bundle") -> None:
+    """Raise ExportError unless every name is a safe relative POSIX path and names differ after casefold.
+    `where` names the archive in the message (an uploaded zip is checked with the same rule)."""
     seen: dict[str, str] = {}
     for name in names:
         parts = name.split("/")
         if (not name or name.startswith("/") or "\\" in name or posixpath.normpath(name) != name
                 or any(p in ("", ".", "..") for p in parts) or ":" in name or "\x00" in name):
-            raise ExportError(f"unsafe file name in the bundle: {name!r}")
+            raise ExportError(f"unsafe file name in {where}: {name!r}")
         folded = name.casefold()
         if folded in seen:
-            raise ExportError(f"bundle file names {seen[folded]!r} and {name!r} differ only in case")
+            raise ExportError(f"file names {seen[folded]!r} and {name!r} in {where} differ only in case")
         seen[folded] = name
 
 

@@ -22,7 +22,7 @@ def design() -> Design:
 def test_payload_shape(design):
     data = canvas_payload(design, instance="c1", height=480, relayout_token=3, ack={"client": "abc", "seq": 7})
     assert set(data) == {"version", "instance", "height", "operators", "tasks", "groups", "edges", "selected",
-                         "highlight", "relayout_token", "ack"}
+                         "highlight", "edge_highlight", "relayout_token", "ack"}
     assert (data["instance"], data["height"], data["relayout_token"]) == ("c1", 480, 3)
     assert data["ack"] == {"client": "abc", "seq": 7}
     assert data["operators"] == {"bash": "Bash", "empty": "Empty"}
@@ -31,7 +31,8 @@ def test_payload_shape(design):
     assert data["tasks"][1] == {"id": "extract", "operator": "bash", "group": "data_processing"}
     assert data["groups"] == [{"id": "data_processing"}, {"id": "quality", "parent": "data_processing"}]
     assert data["edges"][0] == {"upstream": "start", "downstream": "data_processing"}
-    assert data["highlight"] == {"cycle": [], "critical": []}
+    assert data["highlight"] == {"cycle": [], "critical": [], "diff-added": [], "diff-changed": []}
+    assert data["edge_highlight"] == {"diff-added": [], "diff-changed": []}
     assert json.loads(json.dumps(data)) == data, "plain JSON"
 
 
@@ -74,7 +75,8 @@ def test_selection_highlight_and_collapsed_keep_known_ids_only(design):
                           highlight={"cycle": ["start", "x"], "critical": ["start", "extract"], "other": ["start"]},
                           collapsed=["quality", "start", "nope"])
     assert data["selected"] == ["report", "quality"]
-    assert data["highlight"] == {"cycle": ["start"], "critical": ["start", "extract"]}
+    assert data["highlight"] == {"cycle": ["start"], "critical": ["start", "extract"], "diff-added": [],
+                                 "diff-changed": []}
     assert [g.get("collapsed", False) for g in data["groups"]] == [False, True]
 
 
@@ -117,3 +119,20 @@ def test_a_2000_task_payload_stays_under_400_kb():
     size = len(json.dumps(data))  # what Streamlit puts in the proto (json.dumps, default separators)
     assert len(data["tasks"]) == 2000 and len(data["edges"]) > 2600
     assert size < 400_000, f"{size / 1000:.0f} KB"
+
+
+# (edge_highlight given, what the payload keeps): pairs that are edges of the design, once each, in order.
+EDGE_MARKS = [
+    ({"diff-added": [("start", "data_processing")]},
+     {"diff-added": [["start", "data_processing"]], "diff-changed": []}),
+    ({"diff-changed": [("data_processing", "start")]}, {"diff-added": [], "diff-changed": []}),  # reversed
+    ({"diff-added": [("start", "nowhere")], "other": [("start", "data_processing")]},
+     {"diff-added": [], "diff-changed": []}),
+    ({"diff-added": [("start", "data_processing"), ["start", "data_processing"]]},
+     {"diff-added": [["start", "data_processing"]], "diff-changed": []}),
+]
+
+
+@pytest.mark.parametrize(("given", "kept"), EDGE_MARKS)
+def test_edge_highlight_keeps_edges_of_the_design_only(design, given, kept):
+    assert canvas_payload(design, edge_highlight=given)["edge_highlight"] == kept

@@ -6,6 +6,7 @@ import sys
 from tests.conftest import ROOT
 
 CORE = ["designer.model", "designer.storage", "designer.analysis", "designer.cli", "designer.operators",
+        "designer.dag_folder", "designer.diff",
         "exporters", "exporters.graphviz_dot", "exporters.design_file"]
 
 

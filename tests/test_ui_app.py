@@ -319,7 +319,7 @@ def test_the_canvas_is_served_from_its_asset_dir_not_resent_inline(app):
 
 
 def test_critical_path_toggle_and_cycles_are_highlighted_on_the_canvas(app):
-    assert canvas_data(app)["highlight"] == {"cycle": [], "critical": []}
+    assert canvas_data(app)["highlight"] == {"cycle": [], "critical": [], "diff-added": [], "diff-changed": []}
     app.toggle(key="show_critical").set_value(True)
     run(app)
     critical = canvas_data(app)["highlight"]["critical"]

@@ -80,11 +80,13 @@ class Limits:
 
 @dataclass(frozen=True)
 class AirflowImport:
-    """Designs (one per DAG, by dag_id), notes, and Airflow's import errors by file (relative to the folder)."""
+    """Designs (one per DAG, by dag_id), notes, Airflow's import errors by file and each DAG's file by dag_id
+    (files relative to the folder)."""
 
     designs: list[Design]
     notes: list[ImportNote]
     import_errors: dict[str, str] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
 
 
 class DagFileError(DesignError):
@@ -117,7 +119,8 @@ def import_airflow_python(path: str | Path, limits: Limits = Limits()) -> Airflo
         designs.append(_DagBuilder(raw, notes).design())
     if target.is_file() and not designs:
         raise DesignError(source, [Problem("defines no DAG (Airflow loaded it and found none)")])
-    return AirflowImport(designs, notes, errors)
+    files = {raw.dag_id: _relative(raw.fileloc, root) for raw in result.dags if raw.fileloc}
+    return AirflowImport(designs, notes, errors, files)
 
 
 # --- the child process --------------------------------------------------------------------------
@@ -272,6 +275,7 @@ class RawGroup(_Raw):
 
 class RawDag(_Raw):
     dag_id: str
+    fileloc: str | None = None
     settings: dict[str, Any] = {}
     not_carried: dict[str, str] = {}
     groups: list[RawGroup] = []
@@ -747,7 +751,7 @@ def _not_importable(info: dict[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class DagSummary:
-    """One row of a DAG folder listing."""
+    """One row of a DAG folder listing (`file` relative to the folder, "" when Airflow did not say)."""
 
     dag_id: str
     tasks: int
@@ -757,15 +761,20 @@ class DagSummary:
     errors: int
     warnings: int
     notes: int
+    file: str = ""
+
+
+def summarize_dag(result: AirflowImport, design: Design) -> DagSummary:
+    """Tasks, depth, width, complexity grade, finding and note counts and file of one imported DAG."""
+    dag_id = design.dag.dag_id
+    report = analyze(design, simulate_run=False)
+    severities = [f.severity for f in report.findings]
+    notes = sum(1 for n in result.notes if n.path[:1] == (dag_id,))
+    return DagSummary(dag_id, report.metrics.tasks, report.metrics.depth, report.metrics.width,
+                      report.complexity.grade, severities.count(Severity.ERROR), severities.count(Severity.WARNING),
+                      notes, result.files.get(dag_id, ""))
 
 
 def summarize(result: AirflowImport) -> list[DagSummary]:
-    """Tasks, depth, width, complexity grade and finding and note counts of every imported DAG."""
-    rows = []
-    for design in result.designs:
-        report = analyze(design, simulate_run=False)
-        errors = sum(f.severity is Severity.ERROR for f in report.findings)
-        notes = sum(1 for n in result.notes if n.path[:1] == (design.dag.dag_id,))
-        rows.append(DagSummary(design.dag.dag_id, report.metrics.tasks, report.metrics.depth, report.metrics.width,
-                               report.complexity.grade, errors, len(report.findings) - errors, notes))
-    return rows
+    """`summarize_dag` of every imported DAG, in import order."""
+    return [summarize_dag(result, design) for design in result.designs]

@@ -12,7 +12,7 @@ from functools import partial
 import streamlit as st
 
 from designer.analysis import analyze
-from designer.ui import drawing, edit_panels, io_panels, review_panels, state
+from designer.ui import compare_panel, drawing, edit_panels, import_panels, io_panels, review_panels, state
 
 
 def sidebar() -> None:
@@ -70,6 +70,8 @@ def render() -> None:
         "Simulated run": partial(review_panels.gantt, report),
         "Graphviz preview": partial(review_panels.preview, report),
         "Export": io_panels.export_panel,
+        compare_panel.COMPARE_TAB: compare_panel.compare_panel,
+        import_panels.FOLDER_TAB: import_panels.folder_panel,
     })
     state.finish_run()
 

@@ -12,7 +12,7 @@ from typing import Any
 import streamlit as st
 
 from designer.analysis import Report
-from designer.ui import state
+from designer.ui import compare_panel, state
 from designer.ui.canvas import apply_edit, dag_canvas, local_ids
 
 CANVAS_KEY = "canvas"
@@ -47,12 +47,14 @@ def _moves_placed_boxes(op: dict[str, Any]) -> bool:
 
 
 def canvas(report: Report) -> None:
-    """The canvas with cycles always highlighted and the critical path on demand."""
+    """The canvas with cycles always highlighted, the critical path on demand, and the Compare tab's marks."""
     design = state.design()
     critical = report.metrics.critical_path if st.session_state.get("show_critical") else ()
+    diff_nodes, diff_edges = compare_panel.canvas_marks(design)
     highlight = {
         "cycle": local_ids(design, [task_id for cycle in report.cycles for task_id in cycle]),
         "critical": local_ids(design, critical),
+        **diff_nodes,
     }
     dag_canvas(design, key=CANVAS_KEY, selected=state.selected(), collapsed=st.session_state.collapsed,
-               highlight=highlight, height=CANVAS_HEIGHT, on_edit=on_canvas_edit)
+               highlight=highlight, edge_highlight=diff_edges, height=CANVAS_HEIGHT, on_edit=on_canvas_edit)

@@ -43,13 +43,25 @@ def gallery() -> None:
 
 
 def upload() -> None:
-    """Open a design file, or import a dag-factory YAML (recognised by its content)."""
-    file = st.file_uploader("Open a design (YAML/JSON) or a dag-factory YAML", type=["yaml", "yml", "json"],
+    """Open a design file, or import a dag-factory YAML (recognised by its content); with Python import
+    turned on (designer.dag_folder), also an Airflow DAG .py file or a .zip of a dags/ folder."""
+    from designer.dag_folder import PYTHON_UPLOADS, is_python_upload, python_import_allowed
+    from designer.ui import import_panels
+
+    allowed = python_import_allowed()
+    label = "Open a design (YAML/JSON), a dag-factory YAML" + (", an Airflow .py or a zipped dags/ folder"
+                                                               if allowed else "")
+    file = st.file_uploader(label, type=["yaml", "yml", "json", *(PYTHON_UPLOADS if allowed else ())],
                             key=f"upload:{st.session_state.get('upload_round', 0)}")
+    if not allowed:
+        st.caption(import_panels.OFF_CAPTION)
     if file is None:
         return
     st.session_state.upload_round = st.session_state.get("upload_round", 0) + 1  # one open per upload
-    open_upload(file.getvalue(), file.name)
+    if is_python_upload(file.name):
+        import_panels.import_python(file.getvalue(), file.name)
+    else:
+        open_upload(file.getvalue(), file.name)
     st.rerun()
 
 

@@ -39,7 +39,9 @@ Python -> JS, the component's `data` (built by `payload.canvas_payload`, sent wh
      "tasks":  [{"id", "operator", "group"?: id, "position"?: {"x", "y"}, "mapped"?: true, "fan_out"?: int}],
      "groups": [{"id", "parent"?: id, "collapsed"?: true, "position"?: {"x", "y"}}],
      "edges":  [{"upstream", "downstream", "label"?: str}],
-     "selected": [id, ...], "highlight": {"cycle": [id, ...], "critical": [id, ...]},
+     "selected": [id, ...],
+     "highlight": {"cycle": [id, ...], "critical": [id, ...], "diff-added": [id, ...], "diff-changed": [id, ...]},
+     "edge_highlight": {"diff-added": [[upstream, downstream], ...], "diff-changed": [...]},
      "relayout_token": int, "ack": {"client": str | None, "seq": int}}
 
 - Keys marked `?` are left out when they have their default (no group, no position, ...): that and
@@ -50,7 +52,8 @@ Python -> JS, the component's `data` (built by `payload.canvas_payload`, sent wh
   Every layout or drag is reported back as a `move` op, so a rerun never moves anything.
 - `selected` and `collapsed` are commands: the canvas applies them when their value changes, and
   otherwise keeps the user's own selection / collapsing. `highlight` is styling, applied as given
-  (edges between highlighted tasks, or groups containing them, are highlighted too).
+  (for "cycle" and "critical", edges between highlighted tasks, or groups containing them, are
+  highlighted too; the diff kinds mark exactly the boxes listed and the edges in `edge_highlight`).
 - `instance` names the test hook `window.__dagCanvas[instance]` (page coordinates of nodes etc.).
 
 JS -> Python: `setTriggerValue("edit", {"client": str, "ops": [op, ...]})`. Every op has `"seq"`
@@ -113,6 +116,7 @@ def dag_canvas(
     key: str,
     selected: Iterable[str] = (),
     highlight: Mapping[str, Iterable[str]] | None = None,
+    edge_highlight: Mapping[str, Iterable[tuple[str, str]]] | None = None,
     collapsed: Iterable[str] = (),
     relayout_token: int = 0,
     height: int = 600,
@@ -142,7 +146,8 @@ def dag_canvas(
             state["ack"] = {"client": ack["client"], "seq": op["seq"]}
             state["fresh"].append(op)
 
-    data = canvas_payload(design, instance=key, selected=selected, highlight=highlight, collapsed=collapsed,
+    data = canvas_payload(design, instance=key, selected=selected, highlight=highlight,
+                          edge_highlight=edge_highlight, collapsed=collapsed,
                           relayout_token=relayout_token, height=height, ack=state["ack"])
     _get_component()(key=key, data=data, height="content", on_edit_change=_receive)
     fresh: list[dict[str, Any]] = state["fresh"]

@@ -12,12 +12,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from designer.diff import DesignDiff
 from designer.ids import Namespace, fan_out_ids
 from designer.model import Design, Edge, Group, Position, Task
 from designer.operators import catalog
 
 PAYLOAD_VERSION = 1
-HIGHLIGHT_KINDS = ("cycle", "critical")
+HIGHLIGHT_KINDS = ("cycle", "critical", "diff-added", "diff-changed")
+# Kinds that mark a path: the canvas also highlights the edges between their tasks. Other kinds mark
+# exactly the boxes listed, and edges only as listed in `edge_highlight`.
+PATH_KINDS = ("cycle", "critical")
+EDGE_HIGHLIGHT_KINDS = ("diff-added", "diff-changed")
 
 
 def operator_label(operator: str) -> str:
@@ -78,6 +83,7 @@ def canvas_payload(
     instance: str = "canvas",
     selected: Iterable[str] = (),
     highlight: Mapping[str, Iterable[str]] | None = None,
+    edge_highlight: Mapping[str, Iterable[tuple[str, str]]] | None = None,
     collapsed: Iterable[str] = (),
     relayout_token: int = 0,
     height: int = 600,
@@ -88,12 +94,18 @@ def canvas_payload(
     `selected`, `highlight` and `collapsed` may name ids that no longer exist (a stale selection):
     those are dropped. `highlight` values are local task/group ids; use `local_ids` to turn
     Airflow task_ids from the analysis into local ids. The order of `highlight["critical"]` is kept
-    (the canvas also highlights the edges between consecutive ids).
+    (the canvas also highlights the edges between consecutive ids). `edge_highlight` marks edges
+    given as (upstream, downstream) pairs, by kind (EDGE_HIGHLIGHT_KINDS); pairs that are not an edge
+    of the design are dropped.
     """
     known = {t.id for t in design.tasks} | {g.id for g in design.groups}
     group_ids = {g.id for g in design.groups}
     folded = set(_known(collapsed, group_ids))
     marks = {kind: _known((highlight or {}).get(kind, ()), known) for kind in HIGHLIGHT_KINDS}
+    edge_keys = {(e.upstream, e.downstream) for e in design.edges}
+    edge_marks = {kind: [list(pair) for pair in dict.fromkeys(tuple(p) for p in (edge_highlight or {}).get(kind, ()))
+                         if pair in edge_keys]
+                  for kind in EDGE_HIGHLIGHT_KINDS}
     return {
         "version": PAYLOAD_VERSION,
         "instance": instance,
@@ -104,6 +116,7 @@ def canvas_payload(
         "edges": [_edge(e) for e in design.edges],
         "selected": _known(selected, known),
         "highlight": marks,
+        "edge_highlight": edge_marks,
         "relayout_token": int(relayout_token),
         "ack": {"client": (ack or {}).get("client"), "seq": int((ack or {}).get("seq") or 0)},
     }
@@ -140,3 +153,16 @@ def local_ids(design: Design, airflow_ids: Iterable[str], id_map: Mapping[str, s
         if value in back:
             seen.setdefault(back[value], None)
     return list(seen)
+
+
+def diff_highlight(result: DesignDiff) -> tuple[dict[str, list[str]], dict[str, list[tuple[str, str]]]]:
+    """(highlight, edge_highlight) marking what `result` added or changed, for drawing its new design:
+    {"diff-added": [task or group id, ...], "diff-changed": [...]} and the same for edges as sorted
+    (upstream, downstream) pairs. Removed items are not in the new design, so they are not marked."""
+    marks = result.marks()
+    ends = {f"{c.ends[0]}>{c.ends[1]}": c.ends for c in result.changes if c.ends}
+    nodes = {f"diff-{kind}": sorted(i for table in (marks["tasks"], marks["groups"]) for i, k in table.items()
+                                    if k == kind) for kind in ("added", "changed")}
+    edges = {f"diff-{kind}": sorted(ends[key] for key, k in marks["edges"].items() if k == kind)
+             for kind in ("added", "changed")}
+    return nodes, edges

@@ -15,7 +15,9 @@ import { applyCollapse, membersCentre, refOf } from './collapse.js';
 import { makeHook } from './hook.js';
 import { installConnectHandle, installDropIntoGroups } from './interactions.js';
 import { elkPositions, placeNew } from './layout.js';
-import { diffGraph, edgeId, highlightEdges, isEmptyPlan, normalize, roundPx, uniqueId } from './model.js';
+import {
+  diffGraph, edgeId, highlightEdges, isEmptyPlan, MARK_KINDS, markedEdges, normalize, PATH_KINDS, roundPx, uniqueId,
+} from './model.js';
 import { Outbox } from './outbox.js';
 import { STYLE } from './style.js';
 import CSS from './canvas.css';
@@ -139,9 +141,9 @@ export class DagCanvas {
       this.collapsed = new Set(collapsedKey ? collapsedKey.split('\n') : []);
       structureChanged = true;
     }
-    const hlKey = JSON.stringify(data.highlight || {});
+    const hlKey = JSON.stringify([data.highlight || {}, data.edge_highlight || {}]);
     if (structureChanged) this.refreshCollapse(); // also re-applies highlight and back-edge bows
-    else if (hlKey !== this.seen.highlight) this.applyHighlight(data.highlight || {});
+    else if (hlKey !== this.seen.highlight) this.applyHighlight(data.highlight || {}, data.edge_highlight || {});
     this.seen.highlight = hlKey;
     const selKey = JSON.stringify(data.selected || []);
     if (selKey !== this.seen.selected) {
@@ -232,7 +234,7 @@ export class DagCanvas {
     this.suppressSelect = true;
     for (const id of selected) this.cy.getElementById(this.visibleOf(id)).select();
     this.suppressSelect = false;
-    if (this.data) this.applyHighlight(this.data.highlight || {});
+    if (this.data) this.applyHighlight(this.data.highlight || {}, this.data.edge_highlight || {});
     this.markBackEdges();
   }
 
@@ -265,16 +267,18 @@ export class DagCanvas {
     this.lastSelection = this.selectionKey();
   }
 
-  applyHighlight(highlight) {
+  applyHighlight(highlight, edgeHighlight = {}) {
     const { cy } = this;
     const parentOf = (id) => { const p = cy.getElementById(id).parent(); return p.nonempty() ? p.id() : null; };
     const edges = this.readGraph().edges;
+    const classes = [...PATH_KINDS, ...MARK_KINDS].map((kind) => `hl-${kind}`);
     cy.batch(() => {
-      cy.elements('.hl-cycle, .hl-critical').removeClass('hl-cycle hl-critical');
-      for (const kind of ['cycle', 'critical']) {
+      cy.elements(classes.map((c) => `.${c}`).join(', ')).removeClass(classes.join(' '));
+      for (const kind of [...PATH_KINDS, ...MARK_KINDS]) {
         const ids = highlight[kind] || [];
         for (const id of ids) cy.getElementById(this.visibleOf(id)).addClass(`hl-${kind}`);
-        for (const id of highlightEdges(ids, edges, parentOf)) cy.getElementById(id).addClass(`hl-${kind}`);
+        const marked = PATH_KINDS.includes(kind) ? highlightEdges(ids, edges, parentOf) : markedEdges(edgeHighlight[kind], edges);
+        for (const id of marked) cy.getElementById(id).addClass(`hl-${kind}`);
       }
     });
   }

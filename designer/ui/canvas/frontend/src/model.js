@@ -126,6 +126,21 @@ export function uniqueId(wanted, taken) {
   return candidate;
 }
 
+/** Highlight kinds that mark a path (their edges follow from the tasks) and kinds that mark items as listed. */
+export const PATH_KINDS = ['cycle', 'critical'];
+export const MARK_KINDS = ['diff-added', 'diff-changed'];
+
+/** Edge ids for [upstream, downstream] pairs (as Python sends them) that are edges of the graph. */
+export function markedEdges(pairs, edges) {
+  const out = [];
+  for (const pair of pairs || []) {
+    if (!Array.isArray(pair) || pair.length !== 2) continue;
+    const id = edgeId(pair[0], pair[1]);
+    if (edges.has(id)) out.push(id);
+  }
+  return out;
+}
+
 /**
  * Edge ids to highlight for a list of highlighted tasks (a cycle or the critical path): edges whose
  * two ends are highlighted tasks or groups containing one. Group ends matter because a design edge

@@ -6,6 +6,8 @@ const CYCLE = '#d6336c';
 const CRITICAL = '#7048e8';
 const SELECTED = '#e8590c';
 const CONNECT = '#2f9e44';
+const DIFF_ADDED = '#2b8a3e';
+const DIFF_CHANGED = '#e67700';
 
 // Labels smaller than this on screen are not drawn: zoomed out on a big DAG they are unreadable
 // anyway, and skipping them makes drawing 2,000 nodes several times cheaper.
@@ -51,6 +53,11 @@ export const STYLE = [
   { selector: 'edge.hl-critical', style: { 'line-color': CRITICAL, 'target-arrow-color': CRITICAL, width: 3 } },
   { selector: 'node.hl-cycle', style: { 'border-color': CYCLE, 'border-width': 3, 'background-color': '#ffe3ea' } },
   { selector: 'edge.hl-cycle', style: { 'line-color': CYCLE, 'target-arrow-color': CYCLE, width: 3 } },
+  // Compare tab, "Show on canvas": what the compared-with design did not have, and what differs.
+  { selector: 'node.hl-diff-added', style: { 'border-color': DIFF_ADDED, 'border-width': 3, 'border-style': 'solid', 'background-color': '#e6fcf5' } },
+  { selector: 'edge.hl-diff-added', style: { 'line-color': DIFF_ADDED, 'target-arrow-color': DIFF_ADDED, width: 3 } },
+  { selector: 'node.hl-diff-changed', style: { 'border-color': DIFF_CHANGED, 'border-width': 3, 'border-style': 'solid', 'background-color': '#fff4e6' } },
+  { selector: 'edge.hl-diff-changed', style: { 'line-color': DIFF_CHANGED, 'target-arrow-color': DIFF_CHANGED, width: 3, 'line-style': 'dashed' } },
 
   { selector: 'node:selected', style: { 'border-color': SELECTED, 'border-width': 3, 'overlay-color': SELECTED, 'overlay-opacity': 0.08 } },
   { selector: 'edge:selected', style: { 'line-color': SELECTED, 'target-arrow-color': SELECTED, width: 3 } },

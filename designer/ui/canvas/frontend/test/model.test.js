@@ -2,7 +2,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { diffGraph, edgeId, highlightEdges, isEmptyPlan, normalize, parentsFirst, taskLabel, uniqueId } from '../src/model.js';
+import {
+  diffGraph, edgeId, highlightEdges, isEmptyPlan, markedEdges, normalize, parentsFirst, taskLabel, uniqueId,
+} from '../src/model.js';
 
 const payload = {
   operators: { empty: 'Empty', bash: 'Bash' },
@@ -91,4 +93,18 @@ test('highlighted edges include edges that name a group around a highlighted tas
   const parentOf = (id) => (g.nodes.get(id) || {}).parent || null;
   assert.deepEqual(highlightEdges(['start', 'a'], g.edges, parentOf).sort(), [edgeId('start', 'outer')]);
   assert.deepEqual(highlightEdges(['a', 'b'], g.edges, parentOf).sort(), [edgeId('a', 'b')]);
+});
+
+test('markedEdges keeps the listed pairs that are edges of the graph, nothing else', () => {
+  const g = normalize(payload);
+  const cases = [
+    [[['start', 'outer']], [edgeId('start', 'outer')]],
+    [[['a', 'b'], ['start', 'outer']], [edgeId('a', 'b'), edgeId('start', 'outer')]],
+    [[['b', 'a']], []], // the reverse of an edge is not that edge
+    [[['a', 'ghost']], []], // dropped by normalize: not drawn, so not marked
+    [[['a']], []],
+    [['a>b'], []],
+    [undefined, []],
+  ];
+  for (const [pairs, expected] of cases) assert.deepEqual(markedEdges(pairs, g.edges), expected);
 });
