@@ -148,7 +148,7 @@ def test_each_construct_lands_in_the_design(tmp_path):
     dag = design.dag
     assert dag.schedule == AssetSchedule(assets=["s3://bucket/a", "s3://bucket/b"], mode="all")
     assert dag.start_date == dt.datetime(2024, 3, 1, 6)
-    assert (dag.catchup, dag.tags, dag.max_active_runs, dag.max_active_tasks) == (True, ["t1"], 2, None)
+    assert (dag.catchup, dag.tags, dag.max_active_runs, dag.max_active_tasks) == (True, ("t1",), 2, None)
     assert dag.default_args == TaskArgs(retries=2, retry_delay=dt.timedelta(minutes=5))
     assert dag.params == {"n": Param(default=3, type="integer", description="how many"), "mode": Param(default="fast")}
     assert (dag.dagrun_timeout, dag.doc_md, dag.description) == (dt.timedelta(hours=1), "Docs", "A DAG")
