@@ -146,7 +146,7 @@ def build_task_graph(design: Design) -> TaskGraph:
     """The Airflow task graph of `design` (see the module docstring for the rules).
 
     Raises ValueError, before expanding anything, when the design expands past the model's bounds
-    (a design made by `model_copy` was never validated as a whole)."""
+    (a validated design never does; one made with `model_construct` was never validated)."""
     check_expansion(design)
     ns = Namespace(design)
     task_nodes: dict[str, list[str]] = {}

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from designer.model import Design, check_expansion
+from designer.model import Design
 from designer.storage import load_design
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_configs"
@@ -73,8 +73,7 @@ def apply(edit: Callable[[Design], Design], note: str | None = None, selection: 
     run) show the new design; `selection` then becomes the selection. On failure the design is kept
     and the reason is shown where the user acted, with the form's input still there."""
     try:
-        new = edit(design())
-        check_expansion(new)  # edits use model_copy, which does not validate the design as a whole
+        new = edit(design())  # edits validate what they change (model_copy does), the model's bounds included
     except (ValueError, OverflowError) as exc:  # EditError, DslError, ValidationError, bounds, a huge number
         st.error(str(exc))
         return
@@ -133,4 +132,3 @@ def finish_run() -> None:
     ss = st.session_state
     ss.runs = ss.get("runs", 0) + 1
     st.html(f'<span class="dd-run" data-run="{ss.runs}"></span>')
-
