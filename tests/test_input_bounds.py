@@ -426,7 +426,7 @@ def upload_page():
     state.init()
     if "upload" in st.session_state:
         io_panels.open_upload(*st.session_state.pop("upload"))
-    if message := state.take_message():
+    if message := state.current_message():
         st.error(message[1])
 
 

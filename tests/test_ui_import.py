@@ -115,7 +115,7 @@ def import_off_session():
     state.init()
     if st.session_state.pop("go", False):
         import_panels.import_python(b"raise SystemExit", "dag.py")  # (AppTest runs this body alone)
-    message = state.take_message()
+    message = state.current_message()
     if message:
         st.error(message[1])
 

@@ -31,7 +31,7 @@ def show_message() -> None:
     # Always one element here, message or not: a message appearing must not shift the canvas'
     # place in the page, or the browser would rebuild the canvas (losing zoom and pan).
     slot = st.empty()
-    message = state.take_message()
+    message = state.current_message()
     if message:
         kind, text = message
         (slot.error if kind == "error" else slot.success)(text)

@@ -47,7 +47,7 @@ def commit(new: Design, note: str | None = None) -> None:
     ss.redo = []
     ss.design = new
     ss.revision += 1
-    ss.message = ("success", note) if note else None
+    ss.message = ("success", note, ss.revision) if note else None
 
 
 def replace(new: Design, source: str) -> None:
@@ -84,8 +84,8 @@ def apply(edit: Callable[[Design], Design], note: str | None = None, selection: 
 
 
 def fail(message: str) -> None:
-    """Show `message` at the top of the next run (for failures that rerun, such as a bad upload)."""
-    st.session_state.message = ("error", message)
+    """Show `message` at the top of the page (for failures that rerun, such as a bad upload)."""
+    st.session_state.message = ("error", message, st.session_state.revision)
 
 
 def undo() -> None:
@@ -118,10 +118,13 @@ def toggle_collapsed(group_id: str) -> None:
     st.session_state.collapsed = st.session_state.collapsed ^ {group_id}
 
 
-def take_message() -> tuple[str, str] | None:
+def current_message() -> tuple[str, str] | None:
+    """(kind, text) of the message at the top of the page: the last edit's note or failure, shown until the
+    design next changes. Reruns for anything else (a selection, a tab) keep it, so it never flashes by."""
     message = st.session_state.get("message")
-    st.session_state.message = None
-    return message
+    if message is None or message[2] != st.session_state.revision:
+        return None
+    return message[0], message[1]
 
 
 def finish_run() -> None:
