@@ -57,4 +57,5 @@ def canvas(report: Report) -> None:
         **diff_nodes,
     }
     dag_canvas(design, key=CANVAS_KEY, selected=state.selected(), collapsed=st.session_state.collapsed,
-               highlight=highlight, edge_highlight=diff_edges, height=CANVAS_HEIGHT, on_edit=on_canvas_edit)
+               highlight=highlight, edge_highlight=diff_edges, height=CANVAS_HEIGHT, on_edit=on_canvas_edit,
+               run=state.run_number())

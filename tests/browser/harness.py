@@ -77,35 +77,43 @@ def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
 
 
-# Streamlit's own running state (the attributes its e2e tests read) and the number of the last completed
-# run, which the app writes as its last element (designer.ui.state.finish_run).
-_APP_IDLE = """(after) => {
+# Streamlit's own running state (the attributes its e2e tests read) and the app's own count of completed
+# runs and consumed uploads, which it writes as its last element (designer.ui.state.finish_run).
+_APP_IDLE = """([after, uploads]) => {
   const app = document.querySelector("[data-testid='stApp']");
   const mark = document.querySelector('.dd-run');
   return !!app && app.dataset.testScriptState === 'notRunning' && app.dataset.testConnectionState === 'CONNECTED'
-    && !!mark && Number(mark.dataset.run) > after;
+    && !!mark && Number(mark.dataset.run) > after && Number(mark.dataset.uploads ?? 0) > uploads;
 }"""
+
+
+def _marks(page) -> tuple[int, int]:
+    """(completed runs, consumed uploads) of this session as the app last wrote them ((-1, -1) before)."""
+    return tuple(page.evaluate("() => { const m = document.querySelector('.dd-run');"
+                               " return m ? [Number(m.dataset.run), Number(m.dataset.uploads ?? 0)] : [-1, -1]; }"))
 
 
 def completed_runs(page) -> int:
     """How many runs of this session the app has completed (-1 before the first)."""
-    return page.evaluate("() => Number(document.querySelector('.dd-run')?.dataset.run ?? -1)")
+    return _marks(page)[0]
 
 
-def wait_rerun_done(page, timeout: float = 15_000, *, after: int = -1) -> None:
+def wait_rerun_done(page, timeout: float = 15_000, *, after: int = -1, uploads_after: int = -1) -> None:
     """Wait until Streamlit is not running the script and the app has completed a run numbered above
-    `after`: a run stopped early for a rerun (st.rerun) leaves Streamlit briefly 'notRunning' but never
-    writes its number, and stale elements are removed only when a run completes."""
-    page.wait_for_function(_APP_IDLE, arg=after, timeout=timeout)
+    `after` (and consumed more than `uploads_after` uploads): a run stopped early for a rerun (st.rerun)
+    leaves Streamlit briefly 'notRunning' but never writes its number, and stale elements are removed only
+    when a run completes."""
+    page.wait_for_function(_APP_IDLE, arg=[after, uploads_after], timeout=timeout)
 
 
 @contextlib.contextmanager
-def app_run(page, timeout: float = 15_000) -> Iterator[None]:
+def app_run(page, timeout: float = 15_000, *, upload: bool = False) -> Iterator[None]:
     """Wrap one user action that makes the app rerun: on exit, wait until the run it caused (or a later
-    one) has completed. Reading the page right after a click could see the previous run's elements."""
-    before = completed_runs(page)
+    one) has completed; with `upload`, until the app has also consumed the uploaded file. Reading the
+    page right after a click could see the previous run's elements."""
+    runs, uploads = _marks(page)
     yield
-    wait_rerun_done(page, timeout, after=before)
+    wait_rerun_done(page, timeout, after=runs, uploads_after=uploads if upload else -1)
 
 
 HOOK = "window.__dagCanvas && window.__dagCanvas.canvas"
@@ -115,10 +123,23 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
+# Settled: Streamlit is not running, the app has completed a run, and the canvas (if the page has one)
+# has drawn that run's payload and has no op waiting for Python and no layout running.
+_SETTLED = """() => {
+  const app = document.querySelector("[data-testid='stApp']");
+  const mark = document.querySelector('.dd-run');
+  if (!app || app.dataset.testScriptState !== 'notRunning' || app.dataset.testConnectionState !== 'CONNECTED'
+      || !mark) return false;
+  const canvas = window.__dagCanvas && window.__dagCanvas.canvas;
+  if (!canvas) return true;
+  const drawn = canvas.syncedRun();
+  return canvas.idle() && (drawn === null || drawn >= Number(mark.dataset.run));
+}"""
+
+
 def settle(page, timeout: float = 15_000) -> None:
-    """Wait until the canvas has no unacknowledged op and Streamlit has finished its rerun."""
-    page.wait_for_function(f"() => {HOOK} && window.__dagCanvas.canvas.idle()", timeout=timeout)
-    wait_rerun_done(page, timeout)
+    """Wait until the app has finished its runs and the canvas shows the last one, with nothing pending."""
+    page.wait_for_function(_SETTLED, timeout=timeout)
 
 
 def show_canvas(page) -> None:

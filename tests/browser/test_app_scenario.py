@@ -14,6 +14,7 @@ import zipfile
 
 import pytest
 import yaml
+from playwright.sync_api import expect
 
 from designer.storage import parse_design
 from tests.browser.harness import (
@@ -46,9 +47,11 @@ def canvas(page, expression: str):
     return page.evaluate(f"() => window.__dagCanvas.canvas.{expression}")
 
 
-def metric(page, label: str) -> str:
+def metric(page, label: str):
+    """The value of the metric card `label`, for `expect(...)`: the run is complete when it is read, and
+    Playwright's assertion allows for the browser still painting what that run sent."""
     card = page.locator("[data-testid='stMetric']").filter(has=page.get_by_text(label, exact=True))
-    return card.locator("[data-testid='stMetricValue']").inner_text().strip()
+    return expect(card.locator("[data-testid='stMetricValue']"))
 
 
 def tab(page, name: str) -> None:
@@ -76,9 +79,10 @@ def click_button(page, name: str) -> None:
     settle(page)
 
 
-def findings_text(page) -> str:
+def findings(page):
+    """The Findings tab's content, for `expect(...)`."""
     tab(page, "Findings")
-    return page.locator("[data-testid='stTabs']").last.inner_text()
+    return expect(page.locator("[data-testid='stTabs']").last)
 
 
 def add_from_palette(page, task_id: str, operator: str, expected_tasks: int) -> None:
@@ -123,10 +127,11 @@ def test_draw_review_undo_stamp_and_download(app_url, page, tmp_path):
 
     # An empty design, then five tasks from the palette.
     click_button(page, "New empty design")
-    assert canvas(page, "counts().tasks") == 0 and metric(page, "Tasks") == "0"
+    assert canvas(page, "counts().tasks") == 0
+    metric(page, "Tasks").to_have_text("0")
     for n, (task_id, operator) in enumerate(TASKS, start=1):
         add_from_palette(page, task_id, operator, n)
-    assert metric(page, "Tasks") == "5"
+    metric(page, "Tasks").to_have_text("5")
     shot(page, "app_01_five_tasks")
 
     # Four edges drawn with the mouse: t1 >> t2 >> t3 >> t4 >> t5.
@@ -134,8 +139,9 @@ def test_draw_review_undo_stamp_and_download(app_url, page, tmp_path):
         with app_run(page):
             draw_edge(page, up, down)
         settle(page)
-        assert canvas(page, f"hasEdge({up!r}, {down!r})") and metric(page, "Edges") == str(n)
-    assert metric(page, "Depth") == "5"
+        assert canvas(page, f"hasEdge({up!r}, {down!r})")
+        metric(page, "Edges").to_have_text(str(n))
+    metric(page, "Depth").to_have_text("5")
     shot(page, "app_02_four_edges")
 
     # Two tasks into a TaskGroup, that group into another one (groups made in the panel, filled by
@@ -154,7 +160,7 @@ def test_draw_review_undo_stamp_and_download(app_url, page, tmp_path):
     drop_into(page, "t2", "inner")
     drop_into(page, "t3", "inner")
     drop_into(page, "inner", "outer", item_is_group=True)
-    assert metric(page, "Groups") == "2"
+    metric(page, "Groups").to_have_text("2")
     shot(page, "app_03_nested_groups")
 
     # A bash command set in the property panel of the task selected on the canvas.
@@ -167,19 +173,19 @@ def test_draw_review_undo_stamp_and_download(app_url, page, tmp_path):
     command = visible(page.get_by_label("bash_command *", exact=True))
     command.fill("echo 'hello from {{ ds }}'")
     click_button(page, "Apply")
-    assert page.get_by_text("Updated t1").is_visible()
+    expect(page.get_by_text("Updated t1")).to_be_visible()
 
     # A back edge makes a cycle: the finding appears; undo takes it away.
     with app_run(page):
         draw_edge(page, "t5", "t1")
     settle(page)
-    assert metric(page, "Depth") == "cycle"
-    assert "DD005" in findings_text(page)
+    metric(page, "Depth").to_have_text("cycle")
+    findings(page).to_contain_text("DD005")
     assert "hl-cycle" in canvas(page, "classesOf('t1')")
     shot(page, "app_04_cycle_found")
     click_button(page, "↶ Undo")
-    assert metric(page, "Depth") == "5"
-    assert "DD005" not in findings_text(page)
+    metric(page, "Depth").to_have_text("5")
+    findings(page).not_to_contain_text("DD005")
     assert not canvas(page, "hasEdge('t5', 't1')")
     shot(page, "app_05_cycle_undone")
 
@@ -190,7 +196,7 @@ def test_draw_review_undo_stamp_and_download(app_url, page, tmp_path):
     click_button(page, "Stamp")
     assert canvas(page, "counts().groups") == 3
     shot(page, "app_06_fan_out_stamped")
-    assert metric(page, "Errors") == "0"
+    metric(page, "Errors").to_have_text("0")
 
     # Downloads: the Airflow 3 module, the design file and the repo bundle.
     tab(page, "Export")
@@ -235,22 +241,22 @@ def test_uploads_open_good_files_and_a_bad_one_changes_nothing(app_url, page):
     assert canvas(page, "counts().tasks") == 7
     uploader = page.locator("[data-testid='stFileUploader'] input[type=file]")
 
-    with app_run(page):
+    with app_run(page, upload=True):
         uploader.set_input_files(files=[{"name": "broken.yaml", "mimeType": "application/x-yaml",
                                          "buffer": b"dag:\n  dag_id: x\n  dag_id: y\n"}])
     settle(page)
-    assert page.get_by_text("Could not open broken.yaml; your current design is unchanged").is_visible()
-    alert = page.locator("[data-testid='stAlert']").first.inner_text()
-    assert "broken.yaml:3: dag: key 'dag_id' appears twice" in alert
-    assert page.locator("h1").first.inner_text() == "nested_taskgroups"
+    expect(page.get_by_text("Could not open broken.yaml; your current design is unchanged")).to_be_visible()
+    alert = page.locator("[data-testid='stAlert']").first
+    expect(alert).to_contain_text("broken.yaml:3: dag: key 'dag_id' appears twice")
+    expect(page.locator("h1").first).to_have_text("nested_taskgroups")
     assert canvas(page, "counts().tasks") == 7
     shot(page, "app_08_bad_upload")
 
     golden = ROOT / "tests" / "golden" / "linear_etl" / "dag-factory" / "dags" / "dag_linear_etl.yaml"
-    with app_run(page):
+    with app_run(page, upload=True):
         uploader.set_input_files(str(golden))
     settle(page)
-    assert page.locator("h1").first.inner_text() == "linear_etl"
+    expect(page.locator("h1").first).to_have_text("linear_etl")
     assert canvas(page, "counts().tasks") == 4
     assert page.errors == [], page.errors
     shot(page, "app_09_dag_factory_opened")

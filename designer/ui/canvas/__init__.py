@@ -42,7 +42,7 @@ Python -> JS, the component's `data` (built by `payload.canvas_payload`, sent wh
      "selected": [id, ...],
      "highlight": {"cycle": [id, ...], "critical": [id, ...], "diff-added": [id, ...], "diff-changed": [id, ...]},
      "edge_highlight": {"diff-added": [[upstream, downstream], ...], "diff-changed": [...]},
-     "relayout_token": int, "ack": {"client": str | None, "seq": int}}
+     "relayout_token": int, "ack": {"client": str | None, "seq": int}, "run"?: int}
 
 - Keys marked `?` are left out when they have their default (no group, no position, ...): that and
   the operator labels sent once keep a 2,000-task payload near 350 KB. Positions are whole pixels.
@@ -121,6 +121,7 @@ def dag_canvas(
     relayout_token: int = 0,
     height: int = 600,
     on_edit: Callable[[dict[str, Any]], None] | None = None,
+    run: int | None = None,
 ) -> dict[str, Any] | None:
     """Draw `design` on the canvas; return the newest edit op received in this run, or None.
 
@@ -148,7 +149,7 @@ def dag_canvas(
 
     data = canvas_payload(design, instance=key, selected=selected, highlight=highlight,
                           edge_highlight=edge_highlight, collapsed=collapsed,
-                          relayout_token=relayout_token, height=height, ack=state["ack"])
+                          relayout_token=relayout_token, height=height, ack=state["ack"], run=run)
     _get_component()(key=key, data=data, height="content", on_edit_change=_receive)
     fresh: list[dict[str, Any]] = state["fresh"]
     state["fresh"] = []

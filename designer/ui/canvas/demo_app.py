@@ -23,7 +23,7 @@ from designer.edits import add_task, unique_id  # noqa: E402
 from designer.model import DagSettings, Design, Edge, Group, Task  # noqa: E402
 from designer.storage import load_design  # noqa: E402
 from designer.ui.canvas import apply_edit, dag_canvas, local_ids  # noqa: E402
-from designer.ui.state import finish_run  # noqa: E402
+from designer.ui.state import finish_run, run_number  # noqa: E402
 
 SAMPLE = ROOT / "sample_configs" / "nested_taskgroups.yaml"
 FULL_TEXT_LIMIT = 60  # above this many tasks the model text is a summary
@@ -124,7 +124,7 @@ def main() -> None:
     }
     dag_canvas(design, key="canvas", selected=st.session_state.selected, highlight=highlight,
                collapsed=st.session_state.collapsed, relayout_token=st.session_state.relayout,
-               height=520, on_edit=on_canvas_edit)
+               height=520, on_edit=on_canvas_edit, run=run_number())
     st.code(model_text(design, [f"{f.code}:{f.message.split(':')[0]}" for f in report.findings]), language=None)
     finish_run()
 

@@ -88,6 +88,7 @@ def canvas_payload(
     relayout_token: int = 0,
     height: int = 600,
     ack: Mapping[str, Any] | None = None,
+    run: int | None = None,
 ) -> dict[str, Any]:
     """The `data` dict for the canvas component (see the data contract in `designer.ui.canvas`).
 
@@ -106,7 +107,7 @@ def canvas_payload(
     edge_marks = {kind: [list(pair) for pair in dict.fromkeys(tuple(p) for p in (edge_highlight or {}).get(kind, ()))
                          if pair in edge_keys]
                   for kind in EDGE_HIGHLIGHT_KINDS}
-    return {
+    data = {
         "version": PAYLOAD_VERSION,
         "instance": instance,
         "height": int(height),
@@ -120,6 +121,9 @@ def canvas_payload(
         "relayout_token": int(relayout_token),
         "ack": {"client": (ack or {}).get("client"), "seq": int((ack or {}).get("seq") or 0)},
     }
+    if run is not None:
+        data["run"] = run  # the page run this payload belongs to: tests wait for the canvas to have drawn it
+    return data
 
 
 def local_id_map(design: Design) -> dict[str, str]:

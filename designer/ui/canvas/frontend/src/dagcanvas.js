@@ -117,6 +117,7 @@ export class DagCanvas {
       return;
     }
     this.sync(data);
+    this.syncedRun = data.run ?? null; // the page run whose payload is on screen (browser tests wait for it)
   }
 
   sync(data) {

@@ -45,6 +45,8 @@ export function makeHook(canvas) {
       return { client: outbox.client, seq: outbox.seq, outbox: outbox.ops.length, layoutRunning: canvas.layoutRunning,
         zoom: cy.zoom(), pan: { ...cy.pan() }, ...canvas.stats, ...outbox.stats };
     },
+    /** The page run (payload `run`) whose data the canvas last drew, or null. */
+    syncedRun() { return canvas.syncedRun ?? null; },
     /** Nothing waiting for Python and no layout running. */
     idle() { return !canvas.outbox.pending && !canvas.layoutRunning; },
   };
