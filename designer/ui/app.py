@@ -40,6 +40,7 @@ def show_message() -> None:
 def render() -> None:
     st.set_page_config(page_title="DAG Designer", layout="wide")
     state.init()
+    state.start_run()
     sidebar()
     design = state.design()
     report = analyze(design)

@@ -127,18 +127,24 @@ def current_message() -> tuple[str, str] | None:
     return message[0], message[1]
 
 
+def start_run() -> None:
+    """Give this run its number (call once, at the top of the page). Every run gets a new one, including
+    a run that st.rerun stops early: the canvas payload such a run sent carries a number that no completed
+    run has, so a test waiting for the canvas to draw the last completed run cannot mistake it."""
+    st.session_state.run_started = st.session_state.get("run_started", 0) + 1
+
+
 def run_number() -> int:
-    """The number this run will have once it completes (see `finish_run`)."""
-    return st.session_state.get("runs", 0) + 1
+    """This run's number (see `start_run`), sent with the canvas payload."""
+    return st.session_state.get("run_started", 0)
 
 
 def finish_run() -> None:
     """Mark the end of a completed run on the page: `<span class="dd-run" data-run="N" data-uploads="U">`,
-    N counting this session's completed runs and U the uploads the app has consumed. The last statement of
-    a page: a run stopped early (st.rerun) never gets here, so browser tests and bench/ui.py wait for the run
-    their action caused by its number, together with Streamlit's own running state (tests/browser/harness.py).
-    An upload can take more than one run to arrive (Streamlit may rerun while the file is in flight), so a
-    test waits for the upload count too."""
+    N this run's number (`start_run`; numbers grow, and skip the runs stopped early) and U the uploads the
+    app has consumed. The last statement of a page: a run stopped early (st.rerun) never gets here, so
+    browser tests and bench/ui.py wait for the run their action caused by its number, together with
+    Streamlit's own running state (tests/browser/harness.py). An upload can take more than one run to
+    arrive (Streamlit may rerun while the file is in flight), so a test waits for the upload count too."""
     ss = st.session_state
-    ss.runs = ss.get("runs", 0) + 1
-    st.html(f'<span class="dd-run" data-run="{ss.runs}" data-uploads="{ss.get("upload_round", 0)}"></span>')
+    st.html(f'<span class="dd-run" data-run="{run_number()}" data-uploads="{ss.get("upload_round", 0)}"></span>')

@@ -77,8 +77,9 @@ def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
 
 
-# Streamlit's own running state (the attributes its e2e tests read) and the app's own count of completed
-# runs and consumed uploads, which it writes as its last element (designer.ui.state.finish_run).
+# Streamlit's own running state (the attributes its e2e tests read) and the number of the app's last
+# completed run and its count of consumed uploads, which it writes as its last element
+# (designer.ui.state.finish_run; run numbers grow and skip runs that st.rerun stopped early).
 _APP_IDLE = """([after, uploads]) => {
   const app = document.querySelector("[data-testid='stApp']");
   const mark = document.querySelector('.dd-run');
@@ -88,14 +89,9 @@ _APP_IDLE = """([after, uploads]) => {
 
 
 def _marks(page) -> tuple[int, int]:
-    """(completed runs, consumed uploads) of this session as the app last wrote them ((-1, -1) before)."""
+    """(last completed run's number, consumed uploads) as the app last wrote them ((-1, -1) before)."""
     return tuple(page.evaluate("() => { const m = document.querySelector('.dd-run');"
                                " return m ? [Number(m.dataset.run), Number(m.dataset.uploads ?? 0)] : [-1, -1]; }"))
-
-
-def completed_runs(page) -> int:
-    """How many runs of this session the app has completed (-1 before the first)."""
-    return _marks(page)[0]
 
 
 def wait_rerun_done(page, timeout: float = 15_000, *, after: int = -1, uploads_after: int = -1) -> None:

@@ -23,7 +23,7 @@ from designer.edits import add_task, unique_id  # noqa: E402
 from designer.model import DagSettings, Design, Edge, Group, Task  # noqa: E402
 from designer.storage import load_design  # noqa: E402
 from designer.ui.canvas import apply_edit, dag_canvas, local_ids  # noqa: E402
-from designer.ui.state import finish_run, run_number  # noqa: E402
+from designer.ui.state import finish_run, run_number, start_run  # noqa: E402
 
 SAMPLE = ROOT / "sample_configs" / "nested_taskgroups.yaml"
 FULL_TEXT_LIMIT = 60  # above this many tasks the model text is a summary
@@ -113,6 +113,7 @@ def model_text(design: Design, findings: list[str]) -> str:
 def main() -> None:
     st.set_page_config(page_title="DAG canvas demo", layout="wide")
     init_state()
+    start_run()
     design: Design = st.session_state.design
     st.title(f"Canvas demo: {design.dag.dag_id}")
     python_side_controls(design)
