@@ -14,6 +14,7 @@ import streamlit as st
 
 from designer.model import Design
 from designer.storage import load_design
+from designer.ui.canvas.layout import opening_view
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_configs"
 DEFAULT_SAMPLE = "nested_taskgroups.yaml"
@@ -51,11 +52,13 @@ def commit(new: Design, note: str | None = None) -> None:
 
 
 def replace(new: Design, source: str) -> None:
-    """Open another design (gallery or upload); undo can bring the previous one back."""
+    """Open another design (gallery or upload); undo can bring the previous one back. A big design opens
+    laid out and with its groups collapsed (`canvas.layout.opening_view`)."""
+    new, collapsed = opening_view(new)
     commit(new)
     st.session_state.source = source
     st.session_state.selected = []
-    st.session_state.collapsed = frozenset()
+    st.session_state.collapsed = collapsed
 
 
 def place(new: Design) -> None:
