@@ -80,6 +80,17 @@ def test_selection_highlight_and_collapsed_keep_known_ids_only(design):
     assert [g.get("collapsed", False) for g in data["groups"]] == [False, True]
 
 
+
+@pytest.mark.parametrize(("focus", "sent"), [
+    (None, None),  # focus mode off: the key is left out and everything is shown
+    ([], []),  # on, with nothing to show
+    (["report", "quality", "gone", "report"], ["quality", "report"]),  # known ids, once, sorted
+])
+def test_focus_is_sent_only_in_focus_mode_with_known_ids(design, focus, sent):
+    data = canvas_payload(design, focus=focus)
+    assert data.get("focus") == sent and ("focus" in data) is (focus is not None)
+
+
 @pytest.mark.parametrize("path", sample_paths(), ids=lambda p: p.name)
 def test_every_sample_makes_a_json_payload(path):
     d = load_design(path)  # INVALID_ samples load too: their problems are lint findings

@@ -241,8 +241,13 @@ def test_canvas_edits_are_undo_steps_and_selection_follows(canvas_app):
     act(at, {"op": "add_task", "id": "archive", "operator": "bash", "seq": 2})
     assert "archive" in {t.id for t in design(at).tasks}
     assert at.session_state["selected"] == ["archive"]  # the new box goes to the property panel
-    act(at, {"op": "select", "ids": ["extract", 7], "seq": 3}, {"op": "toggle_collapse", "id": "quality", "seq": 4})
+    act(at, {"op": "select", "ids": ["extract", 7], "seq": 3},
+        {"op": "toggle_collapse", "id": "quality", "collapsed": True, "seq": 4})
     assert at.session_state["selected"] == ["extract"]
+    assert at.session_state["collapsed"] == frozenset({"quality"})
+    # The op says which way: a repeated op (or one the session already follows) changes nothing.
+    act(at, {"op": "toggle_collapse", "id": "quality", "collapsed": True, "seq": 5},
+        {"op": "toggle_collapse", "id": "extract_group", "collapsed": False, "seq": 6})
     assert at.session_state["collapsed"] == frozenset({"quality"})
     act(at, "undo", "undo")
     assert design(at) == before

@@ -12,7 +12,16 @@ from functools import partial
 import streamlit as st
 
 from designer.analysis import analyze
-from designer.ui import compare_panel, drawing, edit_panels, import_panels, io_panels, review_panels, state
+from designer.ui import (
+    compare_panel,
+    drawing,
+    edit_panels,
+    import_panels,
+    io_panels,
+    navigator,
+    review_panels,
+    state,
+)
 
 
 def sidebar() -> None:
@@ -53,6 +62,7 @@ def render() -> None:
 
     drawing_area, panel = st.columns([3, 2], gap="medium")
     with drawing_area:
+        navigator.navigator()
         st.toggle("Highlight the critical path", key="show_critical")
         drawing.canvas(report)
     with panel:

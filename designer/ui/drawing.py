@@ -12,7 +12,7 @@ from typing import Any
 import streamlit as st
 
 from designer.analysis import Report
-from designer.ui import compare_panel, state
+from designer.ui import compare_panel, navigator, state
 from designer.ui.canvas import apply_edit, dag_canvas, local_ids
 
 CANVAS_KEY = "canvas"
@@ -25,8 +25,8 @@ def on_canvas_edit(op: dict[str, Any]) -> None:
     if kind == "select":
         state.select([i for i in op.get("ids") or [] if isinstance(i, str)])
     elif kind == "toggle_collapse":
-        if isinstance(op.get("id"), str):
-            state.toggle_collapsed(op["id"])
+        if isinstance(op.get("id"), str) and isinstance(op.get("collapsed"), bool):
+            state.set_collapsed(op["id"], op["collapsed"])
     elif kind == "move" and not _moves_placed_boxes(op):
         state.place(apply_edit(state.design(), op))
     else:
@@ -47,8 +47,11 @@ def _moves_placed_boxes(op: dict[str, Any]) -> bool:
 
 
 def canvas(report: Report) -> None:
-    """The canvas with cycles always highlighted, the critical path on demand, and the Compare tab's marks."""
+    """The canvas with cycles always highlighted, the critical path on demand, the Compare tab's marks and
+    focus mode (only the selection's neighbourhood shown, the groups around it expanded)."""
     design = state.design()
+    focus = navigator.focus_ids()
+    collapsed = st.session_state.collapsed if focus is None else st.session_state.collapsed - focus
     critical = report.metrics.critical_path if st.session_state.get("show_critical") else ()
     diff_nodes, diff_edges = compare_panel.canvas_marks(design)
     highlight = {
@@ -56,6 +59,6 @@ def canvas(report: Report) -> None:
         "critical": local_ids(design, critical),
         **diff_nodes,
     }
-    dag_canvas(design, key=CANVAS_KEY, selected=state.selected(), collapsed=st.session_state.collapsed,
+    dag_canvas(design, key=CANVAS_KEY, selected=state.selected(), collapsed=collapsed, focus=focus,
                highlight=highlight, edge_highlight=diff_edges, height=CANVAS_HEIGHT, on_edit=on_canvas_edit,
                run=state.run_number())

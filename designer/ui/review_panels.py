@@ -43,7 +43,7 @@ def findings(report: Report) -> None:
         # A callback, so the selection is in place before the canvas is drawn in the next run.
         st.button(label, key=f"finding:{i}:{f.code}", width="stretch", disabled=not f.subjects,
                   help="Highlight on the canvas" if f.subjects else None,
-                  on_click=state.select, args=(sorted(local_ids(state.design(), f.subjects, id_map)),))
+                  on_click=state.show, args=(sorted(local_ids(state.design(), f.subjects, id_map)),))
 
 
 def analysis_details(report: Report) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from designer.group_tree import ancestry, parents_of
 from designer.model import Design
 from designer.storage import load_design
 from designer.ui.canvas.layout import opening_view
@@ -117,8 +118,20 @@ def select(ids: list[str]) -> None:
     st.session_state.selected = list(ids)
 
 
-def toggle_collapsed(group_id: str) -> None:
-    st.session_state.collapsed = st.session_state.collapsed ^ {group_id}
+def show(ids: list[str]) -> None:
+    """Select `ids` and expand the collapsed groups around them, so the canvas shows them (and brings
+    them into view)."""
+    parents = parents_of(design().groups)
+    owner = {task.id: task.group for task in design().tasks} | parents
+    around = {gid for item in ids for gid in ancestry(parents, owner.get(item))}
+    st.session_state.collapsed = st.session_state.collapsed - around
+    select(ids)
+
+
+def set_collapsed(group_id: str, collapsed: bool) -> None:
+    """Fold (True) or unfold a group on the canvas."""
+    folded = st.session_state.collapsed
+    st.session_state.collapsed = folded | {group_id} if collapsed else folded - {group_id}
 
 
 def current_message() -> tuple[str, str] | None:

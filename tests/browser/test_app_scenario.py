@@ -265,3 +265,61 @@ def test_uploads_open_good_files_and_a_bad_one_changes_nothing(app_url, page):
     assert canvas(page, "counts().tasks") == 4
     assert page.errors == [], page.errors
     shot(page, "app_09_dag_factory_opened")
+
+
+def test_review_a_big_design_collapsed_find_focus_and_expand(app_url, page):
+    """A 400-task design (no positions, as an import gives) opens laid out by Python with its groups
+    collapsed; Find selects a task inside a collapsed group and brings it into view; focus mode shows
+    only its neighbourhood; a double-click expands one group in place, with no layout run."""
+    from bench.designs import layered_design
+    from designer.analysis.neighbourhood import neighbourhood
+    from designer.storage import dump_design
+
+    big = layered_design(400)
+    top_groups = sorted(g.id for g in big.groups if g.parent is None)
+    open_app(page, app_url)
+    layouts = canvas(page, "state().layouts")
+    uploader = page.locator("[data-testid='stSidebar'] input[type=file]")
+    with app_run(page, 60_000, upload=True):
+        uploader.set_input_files(files=[{"name": "big.yaml", "mimeType": "application/x-yaml",
+                                         "buffer": dump_design(big).encode()}])
+    settle(page, 60_000)
+    assert canvas(page, "counts().tasks") == 400
+    assert canvas(page, "visibleIds()") == top_groups  # every group collapsed: only the outermost boxes
+    assert canvas(page, "state().layouts") == layouts, "the browser ran no layout: Python placed every box"
+    shot(page, "app_big_collapsed")
+
+    finder = visible(page.get_by_label("Find a task or group", exact=True))
+    with app_run(page):
+        finder.fill("task_371")
+        finder.press("Enter")
+    settle(page)
+    assert canvas(page, "selected()") == ["task_371"]
+    assert canvas(page, "inView('task_371')") and canvas(page, "state().zoom") >= 0.5
+    shot(page, "app_big_found")
+
+    with app_run(page):
+        visible(page.get_by_text("Focus on selection", exact=True)).first.click()
+    settle(page)
+    expected = neighbourhood(big, ["task_371"], 2)  # the Steps box starts at 2
+    shown = canvas(page, "visibleIds()")
+    assert set(shown) == set(expected) and len(shown) < 100
+    shot(page, "app_big_focus")
+    with app_run(page):
+        visible(page.get_by_text("Focus on selection", exact=True)).first.click()
+    settle(page)
+    assert "task_0" not in canvas(page, "visibleIds()")  # focus off: everything shown, grp_0 still folded
+
+    group = "grp_0"  # a collapsed top-level group; its members were placed by Python
+    show_canvas(page)
+    tasks = {t.id for t in big.tasks}
+    before = {i: p for i, p in canvas(page, "positions()").items() if i in tasks}  # a group box follows them
+    proxy = box(page, group)  # the stand-in box drawn for the collapsed group
+    with app_run(page):
+        page.mouse.dblclick(proxy["cx"], proxy["cy"])
+    settle(page)
+    members = {t.id for t in big.tasks if t.group == group}
+    assert members <= set(canvas(page, "visibleIds()"))
+    assert {i: p for i, p in canvas(page, "positions()").items() if i in tasks} == before, "nothing moved"
+    assert canvas(page, "state().layouts") == layouts
+    assert not page.errors, page.errors

@@ -42,6 +42,7 @@ Python -> JS, the component's `data` (built by `payload.canvas_payload`, sent wh
      "selected": [id, ...],
      "highlight": {"cycle": [id, ...], "critical": [id, ...], "diff-added": [id, ...], "diff-changed": [id, ...]},
      "edge_highlight": {"diff-added": [[upstream, downstream], ...], "diff-changed": [...]},
+     "focus"?: [id, ...],
      "relayout_token": int, "ack": {"client": str | None, "seq": int}, "run"?: int}
 
 - Keys marked `?` are left out when they have their default (no group, no position, ...): that and
@@ -54,6 +55,9 @@ Python -> JS, the component's `data` (built by `payload.canvas_payload`, sent wh
   otherwise keeps the user's own selection / collapsing. `highlight` is styling, applied as given
   (for "cycle" and "critical", edges between highlighted tasks, or groups containing them, are
   highlighted too; the diff kinds mark exactly the boxes listed and the edges in `edge_highlight`).
+- `focus` (focus mode), when present, is the only tasks and groups to show: the rest is hidden and the
+  view fitted to what is shown whenever the focus changes. Absent: everything is shown.
+- A selection from Python that is off screen (or too small to read) is brought into view.
 - `instance` names the test hook `window.__dagCanvas[instance]` (page coordinates of nodes etc.).
 
 JS -> Python: `setTriggerValue("edit", {"client": str, "ops": [op, ...]})`. Every op has `"seq"`
@@ -118,6 +122,7 @@ def dag_canvas(
     highlight: Mapping[str, Iterable[str]] | None = None,
     edge_highlight: Mapping[str, Iterable[tuple[str, str]]] | None = None,
     collapsed: Iterable[str] = (),
+    focus: Iterable[str] | None = None,
     relayout_token: int = 0,
     height: int = 600,
     on_edit: Callable[[dict[str, Any]], None] | None = None,
@@ -148,7 +153,7 @@ def dag_canvas(
             state["fresh"].append(op)
 
     data = canvas_payload(design, instance=key, selected=selected, highlight=highlight,
-                          edge_highlight=edge_highlight, collapsed=collapsed,
+                          edge_highlight=edge_highlight, collapsed=collapsed, focus=focus,
                           relayout_token=relayout_token, height=height, ack=state["ack"], run=run)
     _get_component()(key=key, data=data, height="content", on_edit_change=_receive)
     fresh: list[dict[str, Any]] = state["fresh"]

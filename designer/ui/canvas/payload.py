@@ -85,6 +85,7 @@ def canvas_payload(
     highlight: Mapping[str, Iterable[str]] | None = None,
     edge_highlight: Mapping[str, Iterable[tuple[str, str]]] | None = None,
     collapsed: Iterable[str] = (),
+    focus: Iterable[str] | None = None,
     relayout_token: int = 0,
     height: int = 600,
     ack: Mapping[str, Any] | None = None,
@@ -97,7 +98,8 @@ def canvas_payload(
     Airflow task_ids from the analysis into local ids. The order of `highlight["critical"]` is kept
     (the canvas also highlights the edges between consecutive ids). `edge_highlight` marks edges
     given as (upstream, downstream) pairs, by kind (EDGE_HIGHLIGHT_KINDS); pairs that are not an edge
-    of the design are dropped.
+    of the design are dropped. `focus`, when given, lists the only tasks and groups to show (unknown
+    ids dropped); None shows everything.
     """
     known = {t.id for t in design.tasks} | {g.id for g in design.groups}
     group_ids = {g.id for g in design.groups}
@@ -121,6 +123,8 @@ def canvas_payload(
         "relayout_token": int(relayout_token),
         "ack": {"client": (ack or {}).get("client"), "seq": int((ack or {}).get("seq") or 0)},
     }
+    if focus is not None:
+        data["focus"] = sorted(set(_known(focus, known)))
     if run is not None:
         data["run"] = run  # the page run this payload belongs to: tests wait for the canvas to have drawn it
     return data

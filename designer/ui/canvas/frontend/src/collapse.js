@@ -6,6 +6,12 @@ import { labelWidth } from './model.js';
 
 export const proxyId = (groupId) => `c:${groupId}`;
 
+/** Whether a node is drawn: not inside a collapsed group and not outside focus mode's neighbourhood.
+ * Decided by class, not by Cytoscape's `visible()`: that also asks whether each parent box takes up
+ * space, and a group box just unfolded still has the zero size it had while its members were hidden
+ * until the next render (seen in Chromium: a found task in a just-expanded group read as invisible). */
+export const shown = (node) => !node.hasClass('folded') && !node.hasClass('unfocused');
+
 /** The design id an on-canvas node stands for (a stand-in box stands for its group). */
 export const refOf = (node) => (node.hasClass('proxy') ? node.data('ref') : node.id());
 

@@ -11,7 +11,7 @@
 import cytoscape from 'cytoscape';
 import edgehandles from 'cytoscape-edgehandles';
 
-import { applyCollapse, membersCentre, refOf } from './collapse.js';
+import { applyCollapse, membersCentre, refOf, shown } from './collapse.js';
 import { makeHook } from './hook.js';
 import { installConnectHandle, installDropIntoGroups } from './interactions.js';
 import { elkPositions, placeNew } from './layout.js';
@@ -26,6 +26,7 @@ cytoscape.use(edgehandles);
 
 const FULL_LAYOUT_SHARE = 0.25; // more unplaced nodes than this share -> ELK lays out everything
 const MAX_FIT_ZOOM = 1.4;
+const READABLE_ZOOM = 0.5; // below this a 40 px box is too small to read: a found box is shown at 1:1
 
 const HTML = `
 <div class="dagc-toolbar" role="toolbar">
@@ -56,7 +57,8 @@ export class DagCanvas {
     });
     this.collapsed = new Set();
     this.visibleOf = (id) => id;
-    this.seen = { graph: null, selected: null, collapsed: null, highlight: null, relayout: null };
+    this.focus = null; // focus mode: the only design ids shown (null: all)
+    this.seen = { graph: null, selected: null, collapsed: null, highlight: null, relayout: null, focus: null };
     this.stats = { syncs: 0, skipped: 0, layouts: 0, lastLayoutMs: null, lastSyncMs: null };
     this.layoutRunning = false;
     this.fitted = false;
@@ -142,14 +144,22 @@ export class DagCanvas {
       this.collapsed = new Set(collapsedKey ? collapsedKey.split('\n') : []);
       structureChanged = true;
     }
+    const focusKey = data.focus ? data.focus.join('\n') : null; // Python sends it sorted
+    const focusChanged = focusKey !== this.seen.focus;
+    if (focusChanged) {
+      this.seen.focus = focusKey;
+      this.focus = data.focus ? new Set(data.focus) : null;
+    }
     const hlKey = JSON.stringify([data.highlight || {}, data.edge_highlight || {}]);
-    if (structureChanged) this.refreshCollapse(); // also re-applies highlight and back-edge bows
+    if (structureChanged) this.refreshCollapse(); // also re-applies focus, highlight and back-edge bows
+    else if (focusChanged) this.applyFocus();
     else if (hlKey !== this.seen.highlight) this.applyHighlight(data.highlight || {}, data.edge_highlight || {});
     this.seen.highlight = hlKey;
+    if (focusChanged && this.fitted) this.fit(); // show the whole neighbourhood (or everything again)
     const selKey = JSON.stringify(data.selected || []);
     if (selKey !== this.seen.selected) {
       this.seen.selected = selKey;
-      this.select(data.selected || []);
+      if (this.select(data.selected || []) && !focusChanged) this.bringIntoView(data.selected || []);
     }
     const token = data.relayout_token ?? 0;
     const relayout = this.seen.relayout !== null && token !== this.seen.relayout;
@@ -235,8 +245,21 @@ export class DagCanvas {
     this.suppressSelect = true;
     for (const id of selected) this.cy.getElementById(this.visibleOf(id)).select();
     this.suppressSelect = false;
+    this.applyFocus();
     if (this.data) this.applyHighlight(this.data.highlight || {}, this.data.edge_highlight || {});
     this.markBackEdges();
+  }
+
+  /** Focus mode: hide (class "unfocused") every box not in `this.focus`; edges to hidden boxes go too. */
+  applyFocus() {
+    const { cy } = this;
+    const hidden = cy.$('.unfocused');
+    if (!this.focus && hidden.empty()) return;
+    cy.batch(() => {
+      hidden.removeClass('unfocused');
+      if (!this.focus) return;
+      cy.nodes('.task, .group, .proxy').filter((n) => !this.focus.has(refOf(n))).addClass('unfocused');
+    });
   }
 
   /** Class "back" (drawn as a bow, see style.js) on edges whose target is left of their source. */
@@ -250,14 +273,15 @@ export class DagCanvas {
     }));
   }
 
-  /** Select the nodes drawn for `ids`. Only nodes: a selected edge is the canvas' own business (and
-   * Python echoing the user's node selection back must not unselect the edge just clicked). */
+  /** Select the nodes drawn for `ids`; returns whether the selection changed. Only nodes: a selected
+   * edge is the canvas' own business (and Python echoing the user's node selection back must not
+   * unselect the edge just clicked). */
   select(ids) {
     const wanted = new Set(ids.map((id) => this.visibleOf(id)));
     const current = this.cy.nodes(':selected');
     if (current.length === wanted.size && current.every((n) => wanted.has(n.id()))) {
       this.lastSelection = this.selectionKey();
-      return; // already so (typically Python echoing the canvas' own select op)
+      return false; // already so (typically Python echoing the canvas' own select op)
     }
     this.suppressSelect = true;
     this.cy.batch(() => {
@@ -266,6 +290,21 @@ export class DagCanvas {
     });
     this.suppressSelect = false;
     this.lastSelection = this.selectionKey();
+    return true;
+  }
+
+  /** Centre the view on the boxes drawn for `ids` when one is off screen or too small to read: what
+   * Python selects (the Find box, a finding) must be seen. Boxes in view at a readable zoom stay put. */
+  bringIntoView(ids) {
+    const { cy } = this;
+    const nodes = cy.collection(ids.map((id) => cy.getElementById(this.visibleOf(id))).filter((n) => n.nonempty() && shown(n)));
+    if (nodes.empty()) return;
+    const b = nodes.boundingBox({ includeLabels: false });
+    const view = cy.extent();
+    const inView = b.x1 >= view.x1 && b.x2 <= view.x2 && b.y1 >= view.y1 && b.y2 <= view.y2;
+    if (inView && cy.zoom() >= READABLE_ZOOM) return;
+    const fitsAtOne = b.w + 60 <= cy.width() && b.h + 60 <= cy.height();
+    if (fitsAtOne) { cy.zoom(Math.max(cy.zoom(), 1)); cy.center(nodes); } else cy.fit(nodes, 30);
   }
 
   applyHighlight(highlight, edgeHighlight = {}) {
@@ -469,7 +508,7 @@ export class DagCanvas {
     const view = cy.extent();
     const outside = ids.some((id) => {
       const n = cy.getElementById(id);
-      if (n.empty() || !n.visible()) return false;
+      if (n.empty() || !shown(n)) return false;
       const b = n.boundingBox({ includeLabels: false });
       return b.x1 < view.x1 || b.x2 > view.x2 || b.y1 < view.y1 || b.y2 > view.y2;
     });
@@ -478,10 +517,10 @@ export class DagCanvas {
 
   fit() {
     const { cy } = this;
-    const shown = cy.elements().filter((e) => e.visible());
-    if (!shown.length) return;
-    cy.fit(shown, 30);
-    if (cy.zoom() > MAX_FIT_ZOOM) { cy.zoom(MAX_FIT_ZOOM); cy.center(shown); }
+    const boxes = cy.nodes('.task, .group, .proxy').filter(shown);
+    if (!boxes.length) return;
+    cy.fit(boxes, 30);
+    if (cy.zoom() > MAX_FIT_ZOOM) { cy.zoom(MAX_FIT_ZOOM); cy.center(boxes); }
   }
 
   installToolbar() {

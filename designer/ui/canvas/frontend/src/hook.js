@@ -1,6 +1,7 @@
 // window.__dagCanvas[instance]: lets browser tests (tests/browser) find nodes on screen and read
 // the canvas' state. Every function returns plain JSON, never Cytoscape collections: Playwright
 // would serialise a whole collection (seconds for a big graph).
+import { shown } from './collapse.js';
 import { edgeId } from './model.js';
 
 export function makeHook(canvas) {
@@ -36,7 +37,18 @@ export function makeHook(canvas) {
     selectedEdges() { return cy.edges(':selected.real').map((e) => e.id()); },
     counts() {
       return { tasks: cy.nodes('.task').length, groups: cy.nodes('.group').length, edges: cy.edges('.real').length,
-        proxies: cy.nodes('.proxy').length, visibleTasks: cy.nodes('.task').filter((n) => n.visible()).length };
+        proxies: cy.nodes('.proxy').length, visibleTasks: cy.nodes('.task').filter(shown).length };
+    },
+    /** Design ids of the boxes on screen (a stand-in box counts as its group), sorted. */
+    visibleIds() {
+      return [...new Set(cy.nodes('.task, .group, .proxy').filter(shown).map((n) => n.data('ref') || n.id()))].sort();
+    },
+    /** Whether the box drawn for `id` lies wholly inside the canvas' view. */
+    inView(id) {
+      const n = cy.getElementById(canvas.visibleOf(id));
+      if (n.empty() || !shown(n)) return false;
+      const b = n.boundingBox({ includeLabels: false }); const v = cy.extent();
+      return b.x1 >= v.x1 && b.x2 <= v.x2 && b.y1 >= v.y1 && b.y2 <= v.y2;
     },
     hasEdge(u, d) { return cy.getElementById(edgeId(u, d)).nonempty(); },
     classesOf(id) { return cy.getElementById(id).classes(); },

@@ -3,7 +3,7 @@
 // cytoscape-compound-drag-and-drop get wrong for this app: the latter only accepts top-level groups
 // as drop targets, cannot drag a group, and always drops a dragged-out node at the top level. So
 // the hit test below is our own and the innermost box under the pointer always wins.
-import { refOf } from './collapse.js';
+import { refOf, shown } from './collapse.js';
 
 /** Is `pos` (model coordinates) inside the node's box? */
 function contains(node, pos) {
@@ -16,7 +16,7 @@ export function nodeAt(cy, pos, accept = () => true) {
   let best = null;
   let bestDepth = -1;
   cy.nodes('.task, .group, .proxy').forEach((n) => {
-    if (!n.visible() || !accept(n) || !contains(n, pos)) return;
+    if (!shown(n) || !accept(n) || !contains(n, pos)) return;
     const depth = n.ancestors().length * 2 + (n.isParent() ? 0 : 1); // a member beats its box
     if (depth > bestDepth) { best = n; bestDepth = depth; }
   });
@@ -119,7 +119,7 @@ export function installDropIntoGroups(canvas) {
     const carried = top.union(top.descendants());
     const boxes = [];
     cy.nodes('.group, .proxy').forEach((g) => {
-      if (!g.visible() || carried.contains(g)) return;
+      if (!shown(g) || carried.contains(g)) return;
       const bb = g.boundingBox({ includeLabels: false, includeOverlays: false });
       boxes.push({ node: g, depth: g.ancestors().length, bb: { ...bb } });
     });

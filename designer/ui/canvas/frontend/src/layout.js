@@ -6,6 +6,7 @@
 // thread. Here ELK runs in its Web Worker (build/elk-worker.min.js, fetched only when a layout is
 // first needed), so a 2,000-task layout does not freeze the page, and failures are reported.
 import ELK from 'elkjs/lib/elk-api.js';
+import { shown } from './collapse.js';
 
 const ELK_OPTIONS = {
   'elk.algorithm': 'layered',
@@ -33,7 +34,7 @@ function getElk() {
 }
 
 /** Nodes ELK should place: visible tasks, groups and collapsed-group boxes (not edgehandles' ghosts). */
-const layoutNodes = (cy) => cy.nodes('.task, .group, .proxy').filter((n) => n.visible());
+const layoutNodes = (cy) => cy.nodes('.task, .group, .proxy').filter(shown);
 
 /**
  * Run ELK on the visible graph. Resolves to {id: {x, y}} centre positions of leaf nodes (tasks,
@@ -58,7 +59,7 @@ export async function elkPositions(cy) {
   }
   // An edge between a group and its own member cannot be laid out as a hierarchy edge; skip it.
   const related = (a, b) => a.ancestors().contains(b) || b.ancestors().contains(a);
-  cy.edges('.real, .meta').filter((e) => e.visible()).forEach((e) => {
+  cy.edges('.real, .meta').filter((e) => !e.hasClass('folded') && shown(e.source()) && shown(e.target())).forEach((e) => {
     const s = e.source(); const t = e.target();
     if (s.same(t) || related(s, t) || !inLayout.has(s.id()) || !inLayout.has(t.id())) return;
     root.edges.push({ id: e.id(), sources: [s.id()], targets: [t.id()] });
@@ -87,11 +88,11 @@ const mean = (xs) => xs.reduce((s, v) => s + v, 0) / xs.length;
 export function placeNew(cy, ids) {
   const pending = new Set(ids);
   const out = {};
-  const placedLeaves = () => cy.nodes('.task, .proxy, .group').filter((n) => n.visible() && !pending.has(n.id()) && !n.isParent());
+  const placedLeaves = () => cy.nodes('.task, .proxy, .group').filter((n) => shown(n) && !pending.has(n.id()) && !n.isParent());
   for (const id of ids) {
     const n = cy.getElementById(id);
     if (n.empty()) continue;
-    const ready = (m) => !pending.has(m.id()) && m.visible();
+    const ready = (m) => !pending.has(m.id()) && shown(m);
     const ups = n.incomers('node').filter(ready);
     const downs = n.outgoers('node').filter(ready);
     const mates = n.parent().nonempty() ? n.parent().children().filter((m) => ready(m) && !m.same(n)) : cy.collection();
@@ -107,7 +108,7 @@ export function placeNew(cy, ids) {
     }
     // Stay clear of other boxes, including group boxes the node is not in (touching a group's
     // border would look like membership).
-    const foreignGroups = cy.nodes('.group').filter((g) => g.visible() && g.isParent() && !n.ancestors().contains(g))
+    const foreignGroups = cy.nodes('.group').filter((g) => shown(g) && g.isParent() && !n.ancestors().contains(g))
       .map((g) => g.boundingBox({ includeLabels: false, includeOverlays: false }));
     const others = placedLeaves().filter((m) => !m.same(n)).map((m) => boxOf(m, m.position())).concat(foreignGroups);
     for (let tries = 0; tries < 60 && others.some((b) => overlap(boxOf(n, p), b, 10)); tries += 1) p = { x: p.x, y: p.y + 50 };

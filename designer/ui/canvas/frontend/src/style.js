@@ -48,6 +48,7 @@ export const STYLE = [
     'curve-style': 'unbundled-bezier', 'control-point-distances': 'data(bend)', 'control-point-weights': 0.5 } },
   { selector: 'edge.meta', style: { 'line-style': 'dashed', 'line-color': '#b08a4a', 'target-arrow-color': '#b08a4a' } },
   { selector: '.folded', style: { display: 'none' } },
+  { selector: '.unfocused', style: { display: 'none' } }, // focus mode: outside the neighbourhood
 
   { selector: 'node.hl-critical', style: { 'border-color': CRITICAL, 'border-width': 3 } },
   { selector: 'edge.hl-critical', style: { 'line-color': CRITICAL, 'target-arrow-color': CRITICAL, width: 3 } },
