@@ -7,6 +7,7 @@ failed edit leaves the design as it was and says why.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -148,6 +149,7 @@ def start_run() -> None:
     a run that st.rerun stops early: the canvas payload such a run sent carries a number that no completed
     run has, so a test waiting for the canvas to draw the last completed run cannot mistake it."""
     st.session_state.run_started = st.session_state.get("run_started", 0) + 1
+    st.session_state.run_clock = time.perf_counter()
 
 
 def run_number() -> int:
@@ -156,11 +158,15 @@ def run_number() -> int:
 
 
 def finish_run() -> None:
-    """Mark the end of a completed run on the page: `<span class="dd-run" data-run="N" data-uploads="U">`,
-    N this run's number (`start_run`; numbers grow, and skip the runs stopped early) and U the uploads the
-    app has consumed. The last statement of a page: a run stopped early (st.rerun) never gets here, so
-    browser tests and bench/ui.py wait for the run their action caused by its number, together with
-    Streamlit's own running state (tests/browser/harness.py). An upload can take more than one run to
-    arrive (Streamlit may rerun while the file is in flight), so a test waits for the upload count too."""
+    """Mark the end of a completed run: `<span class="dd-run" data-run="N" data-uploads="U" data-ms="MS">`.
+
+    N is this run's number (`start_run`; numbers grow and skip the runs stopped early), U the uploads the
+    app has consumed, MS the milliseconds the script took (read by bench/ui.py). It is the last statement
+    of a page: a run stopped early (st.rerun) never gets here, so browser tests and bench/ui.py wait for
+    the run their action caused by its number, together with Streamlit's own running state
+    (tests/browser/harness.py). An upload can take more than one run to arrive (Streamlit may rerun while
+    the file is in flight), so a test waits for the upload count too."""
     ss = st.session_state
-    st.html(f'<span class="dd-run" data-run="{run_number()}" data-uploads="{ss.get("upload_round", 0)}"></span>')
+    ms = round((time.perf_counter() - ss.get("run_clock", time.perf_counter())) * 1000)
+    st.html(f'<span class="dd-run" data-run="{run_number()}" data-uploads="{ss.get("upload_round", 0)}" '
+            f'data-ms="{ms}"></span>')
