@@ -7,10 +7,11 @@ import json
 import pytest
 
 from designer.analysis import analyze
+from designer.diff import diff_designs
 from designer.edits import connect
 from designer.model import DagSettings, Design, DynamicMapping, Edge, Group, Position, StaticFanOut, Task
 from designer.storage import load_design
-from designer.ui.canvas.payload import canvas_payload, local_ids, operator_label
+from designer.ui.canvas.payload import canvas_payload, diff_removed, local_ids, operator_label
 from tests.conftest import SAMPLES, sample_paths
 
 
@@ -147,3 +148,22 @@ EDGE_MARKS = [
 @pytest.mark.parametrize(("given", "kept"), EDGE_MARKS)
 def test_edge_highlight_keeps_edges_of_the_design_only(design, given, kept):
     assert canvas_payload(design, edge_highlight=given)["edge_highlight"] == kept
+
+
+def test_removed_items_are_sent_as_ghosts_with_their_old_positions():
+    old = Design.model_validate({
+        "dag": {"dag_id": "d"},
+        "groups": [{"id": "g", "position": {"x": 7.4, "y": 8}}, {"id": "kept"}],
+        "tasks": [{"id": "a"}, {"id": "b", "operator": "bash", "group": "g", "position": {"x": 1.6, "y": 2}},
+                  {"id": "c", "fan_out": {"count": 2}}],
+        "edges": [{"upstream": "a", "downstream": "b"}, {"upstream": "a", "downstream": "c"}]})
+    new = Design.model_validate({"dag": {"dag_id": "d"}, "groups": [{"id": "kept"}],
+                                 "tasks": [{"id": "a"}, {"id": "c", "fan_out": {"count": 2}}]})
+    removed = diff_removed(diff_designs(old, new), old)
+    # By hand: b (in the removed group g, drawn at the top level) and g go, and both of a's edges.
+    assert removed == {"tasks": [{"id": "b", "operator": "bash", "position": {"x": 2, "y": 2}}],
+                       "groups": [{"id": "g", "position": {"x": 7, "y": 8}}],
+                       "edges": [["a", "b"], ["a", "c"]]}
+    assert canvas_payload(new, removed=removed)["removed"] == removed
+    assert "removed" not in canvas_payload(new, removed={"tasks": [], "groups": [], "edges": []})
+    assert diff_removed(diff_designs(old, old), old) == {"tasks": [], "groups": [], "edges": []}

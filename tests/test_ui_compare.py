@@ -78,7 +78,7 @@ def test_the_change_list_is_the_diff_commands_grouped(compared):
     assert SUMMARY in [t.value for t in compared.text]
 
 
-def test_show_on_canvas_marks_added_and_changed_items_and_lists_the_removed(compared):
+def test_show_on_canvas_marks_added_and_changed_items_and_draws_the_removed_as_ghosts(compared):
     empty = {"diff-added": [], "diff-changed": []}
     data = canvas_data(compared)
     assert {k: data["highlight"][k] for k in empty} == empty and data["edge_highlight"] == empty
@@ -89,10 +89,13 @@ def test_show_on_canvas_marks_added_and_changed_items_and_lists_the_removed(comp
                                                          "diff-changed": ["clean", "stage"]}
     assert data["edge_highlight"] == {"diff-added": [["extract", "load"], ["load", "notify"]],
                                       "diff-changed": [["clean", "load"]]}
-    assert ("Removed (not on the canvas): tasks old_report; groups retired; edges load >> old_report"
+    # Removed items are drawn as ghosts (at the top level: their old group may be gone) and named too.
+    assert data["removed"] == {"tasks": [{"id": "old_report", "operator": "empty"}], "groups": [{"id": "retired"}],
+                               "edges": [["load", "old_report"]]}
+    assert ("Removed (dashed on the canvas): tasks old_report; groups retired; edges load >> old_report"
             in [t.value for t in compared.text])
     open_tab(compared, "review_tab", "Findings")  # marks belong to the Compare tab
-    assert canvas_data(compared)["edge_highlight"] == empty
+    assert canvas_data(compared)["edge_highlight"] == empty and "removed" not in canvas_data(compared)
 
 
 def test_compare_with_the_design_before_the_last_edits(compared):

@@ -16,7 +16,7 @@ from designer.model import Design
 from designer.opening import read_designs
 from designer.storage import DesignError
 from designer.ui import state
-from designer.ui.canvas.payload import diff_highlight
+from designer.ui.canvas.payload import diff_highlight, diff_removed
 
 COMPARE_TAB = "Compare"
 FILE, HISTORY = "A file", "An earlier version"
@@ -40,13 +40,15 @@ def baseline() -> tuple[Design, str] | None:
     return designs[index], label
 
 
-def canvas_marks(design: Design) -> tuple[dict[str, list[str]], dict[str, list[tuple[str, str]]]]:
-    """The canvas' diff highlight while the Compare tab is open with "Show on canvas" on; else nothing."""
+def canvas_marks(design: Design) -> tuple[dict[str, list[str]], dict[str, list[tuple[str, str]]], dict[str, list]]:
+    """The canvas' diff marks while the Compare tab is open with "Show on canvas" on (else nothing):
+    (highlight, edge_highlight) for added and changed items, and the removed items drawn as ghosts."""
     ss = st.session_state
     chosen = baseline() if ss.get("review_tab") == COMPARE_TAB and ss.get("diff_on_canvas") else None
     if chosen is None:
-        return {}, {}
-    return diff_highlight(diff_designs(chosen[0], design))
+        return {}, {}, {}
+    result = diff_designs(chosen[0], design)
+    return (*diff_highlight(result), diff_removed(result, chosen[0]))
 
 
 def compare_panel() -> None:
@@ -61,7 +63,8 @@ def compare_panel() -> None:
     old, label = chosen
     result = diff_designs(old, state.design())
     st.toggle("Show on canvas", key="diff_on_canvas",
-              help="Mark added (green) and changed (orange) tasks, groups and edges of the current design")
+              help="Mark added (green) and changed (orange) tasks, groups and edges of the current design, "
+                   "and draw removed ones as dashed red ghosts")
     st.text(f"From {label} to the current design: {summary_line(result)}")
     for heading, lines in grouped_messages(result):
         st.markdown(f"**{heading}**")
@@ -71,14 +74,14 @@ def compare_panel() -> None:
 
 
 def _removed_line(result: DesignDiff) -> str:
-    """Removed items are not on the current canvas: they are named here instead."""
+    """Removed items are ghosts on the canvas; they are named here too."""
     parts = []
     for what, table in result.marks().items():
         removed = sorted(key.replace(">", " >> ") if what == "edges" else key
                          for key, kind in table.items() if kind == "removed")
         if removed:
             parts.append(f"{what} {', '.join(removed)}")
-    return "Removed (not on the canvas): " + ("; ".join(parts) if parts else "nothing")
+    return "Removed (dashed on the canvas): " + ("; ".join(parts) if parts else "nothing")
 
 
 def _file_choice() -> None:

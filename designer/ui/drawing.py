@@ -53,12 +53,12 @@ def canvas(report: Report) -> None:
     focus = navigator.focus_ids()
     collapsed = st.session_state.collapsed if focus is None else st.session_state.collapsed - focus
     critical = report.metrics.critical_path if st.session_state.get("show_critical") else ()
-    diff_nodes, diff_edges = compare_panel.canvas_marks(design)
+    diff_nodes, diff_edges, removed = compare_panel.canvas_marks(design)
     highlight = {
         "cycle": local_ids(design, [task_id for cycle in report.cycles for task_id in cycle]),
         "critical": local_ids(design, critical),
         **diff_nodes,
     }
-    dag_canvas(design, key=CANVAS_KEY, selected=state.selected(), collapsed=collapsed, focus=focus,
+    dag_canvas(design, key=CANVAS_KEY, selected=state.selected(), collapsed=collapsed, focus=focus, removed=removed,
                highlight=highlight, edge_highlight=diff_edges, height=CANVAS_HEIGHT, on_edit=on_canvas_edit,
                run=state.run_number())

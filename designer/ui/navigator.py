@@ -52,9 +52,10 @@ def _fold(collapse: bool) -> None:
 
 
 def navigator() -> None:
-    """Find box, matches, focus mode and fold buttons, in one row above the canvas."""
+    """Find box and matches, then focus mode and fold buttons, in two rows above the canvas."""
     design = state.design()
-    find, pick, focus, hops, fold, unfold = st.columns([3, 3, 2, 1.3, 1.2, 1.2], vertical_alignment="bottom")
+    find, pick = st.columns(2, vertical_alignment="bottom")
+    focus, hops, fold, unfold = st.columns([2.2, 1, 1.4, 1.4], vertical_alignment="bottom")
     find.text_input("Find a task or group", key="find_text", placeholder="id or part of it", on_change=_found)
     hits = matches(design, st.session_state.get("find_text") or "")
     if st.session_state.get("find_pick") not in hits:
@@ -64,7 +65,8 @@ def navigator() -> None:
                    placeholder="no match" if st.session_state.get("find_text") else "type in Find")
     focus.toggle("Focus on selection", key="focus_on",
                  help="Show only the selected tasks and those up to N steps upstream and downstream")
-    hops.number_input("Steps", min_value=HOPS[0], max_value=HOPS[1], value=HOPS[2], key="focus_hops")
+    hops.number_input("Steps", min_value=HOPS[0], max_value=HOPS[1], value=HOPS[2], key="focus_hops",
+                      help="Dependency steps upstream and downstream that focus mode shows")
     fold.button("Collapse all", on_click=_fold, args=(True,), disabled=not design.groups, width="stretch")
     unfold.button("Expand all", on_click=_fold, args=(False,), disabled=not design.groups, width="stretch")
 

@@ -323,3 +323,37 @@ def test_review_a_big_design_collapsed_find_focus_and_expand(app_url, page):
     assert {i: p for i, p in canvas(page, "positions()").items() if i in tasks} == before, "nothing moved"
     assert canvas(page, "state().layouts") == layouts
     assert not page.errors, page.errors
+
+
+def test_compare_with_an_earlier_version_draws_what_was_removed_as_ghosts(app_url, page):
+    """Delete a task on the canvas, then compare with the design one edit ago: the deleted task and its
+    edges come back as dashed ghosts that are not part of the design (not selectable, not counted)."""
+    open_app(page, app_url)
+    show_canvas(page)
+    report = box(page, "report")
+    with app_run(page):
+        page.mouse.click(report["cx"], report["cy"])
+    settle(page)
+    with app_run(page):
+        page.keyboard.press("Delete")
+    settle(page)
+    assert canvas(page, "counts().tasks") == 6 and not canvas(page, "ghostIds()")
+
+    tab(page, "Compare")
+    with app_run(page):
+        visible(page.get_by_text("An earlier version", exact=True)).first.click()
+    settle(page)
+    with app_run(page):
+        visible(page.get_by_text("Show on canvas", exact=True)).first.click()
+    settle(page)
+    # By hand from the sample: report was downstream of data_processing only.
+    assert canvas(page, "ghostIds()") == ["ghost:data_processing>report", "ghost:report"]
+    assert canvas(page, "counts().tasks") == 6, "a ghost is not a task of the design"
+    ghost = canvas(page, "cy.getElementById('ghost:report').selectable()")
+    assert ghost is False
+    shot(page, "app_10_compare_ghosts")
+    with app_run(page):
+        visible(page.get_by_text("Show on canvas", exact=True)).first.click()
+    settle(page)
+    assert canvas(page, "ghostIds()") == []
+    assert not page.errors, page.errors

@@ -43,6 +43,7 @@ Python -> JS, the component's `data` (built by `payload.canvas_payload`, sent wh
      "highlight": {"cycle": [id, ...], "critical": [id, ...], "diff-added": [id, ...], "diff-changed": [id, ...]},
      "edge_highlight": {"diff-added": [[upstream, downstream], ...], "diff-changed": [...]},
      "focus"?: [id, ...],
+     "removed"?: {"tasks": [task], "groups": [{"id", "position"?}], "edges": [[upstream, downstream], ...]},
      "relayout_token": int, "ack": {"client": str | None, "seq": int}, "run"?: int}
 
 - Keys marked `?` are left out when they have their default (no group, no position, ...): that and
@@ -57,6 +58,8 @@ Python -> JS, the component's `data` (built by `payload.canvas_payload`, sent wh
   highlighted too; the diff kinds mark exactly the boxes listed and the edges in `edge_highlight`).
 - `focus` (focus mode), when present, is the only tasks and groups to show: the rest is hidden and the
   view fitted to what is shown whenever the focus changes. Absent: everything is shown.
+- `removed` (the Compare tab's "Show on canvas") is drawn as ghosts: dashed boxes and edges of what a
+  compared design had, with ids `ghost:<id>`, never selectable, movable or part of the design.
 - A selection from Python that is off screen (or too small to read) is brought into view.
 - `instance` names the test hook `window.__dagCanvas[instance]` (page coordinates of nodes etc.).
 
@@ -123,6 +126,7 @@ def dag_canvas(
     edge_highlight: Mapping[str, Iterable[tuple[str, str]]] | None = None,
     collapsed: Iterable[str] = (),
     focus: Iterable[str] | None = None,
+    removed: Mapping[str, Any] | None = None,
     relayout_token: int = 0,
     height: int = 600,
     on_edit: Callable[[dict[str, Any]], None] | None = None,
@@ -154,7 +158,7 @@ def dag_canvas(
 
     data = canvas_payload(design, instance=key, selected=selected, highlight=highlight,
                           edge_highlight=edge_highlight, collapsed=collapsed, focus=focus,
-                          relayout_token=relayout_token, height=height, ack=state["ack"], run=run)
+                          removed=removed, relayout_token=relayout_token, height=height, ack=state["ack"], run=run)
     _get_component()(key=key, data=data, height="content", on_edit_change=_receive)
     fresh: list[dict[str, Any]] = state["fresh"]
     state["fresh"] = []

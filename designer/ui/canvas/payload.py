@@ -86,6 +86,7 @@ def canvas_payload(
     edge_highlight: Mapping[str, Iterable[tuple[str, str]]] | None = None,
     collapsed: Iterable[str] = (),
     focus: Iterable[str] | None = None,
+    removed: Mapping[str, Any] | None = None,
     relayout_token: int = 0,
     height: int = 600,
     ack: Mapping[str, Any] | None = None,
@@ -125,6 +126,8 @@ def canvas_payload(
     }
     if focus is not None:
         data["focus"] = sorted(set(_known(focus, known)))
+    if removed and any(removed.get(kind) for kind in ("tasks", "groups", "edges")):
+        data["removed"] = {kind: list(removed.get(kind, ())) for kind in ("tasks", "groups", "edges")}
     if run is not None:
         data["run"] = run  # the page run this payload belongs to: tests wait for the canvas to have drawn it
     return data
@@ -174,3 +177,21 @@ def diff_highlight(result: DesignDiff) -> tuple[dict[str, list[str]], dict[str, 
     edges = {f"diff-{kind}": sorted(ends[key] for key, k in marks["edges"].items() if k == kind)
              for kind in ("added", "changed")}
     return nodes, edges
+
+
+def diff_removed(result: DesignDiff, old: Design) -> dict[str, list]:
+    """What `result` removed, for drawing as ghosts on the new design's canvas: {"tasks": [task as in
+    the payload, with its old position], "groups": [{"id", "position"?}], "edges": [[upstream,
+    downstream], ...]}, each sorted. Ghosts are drawn at the top level (their old group may be gone)."""
+    marks = result.marks()
+    gone = {what: sorted(key for key, kind in marks[what].items() if kind == "removed") for what in marks}
+    tasks = {t.id: t for t in old.tasks}
+    groups = {g.id: g for g in old.groups}
+    ends = {f"{c.ends[0]}>{c.ends[1]}": c.ends for c in result.changes if c.ends}
+    return {
+        "tasks": [{key: value for key, value in _task(tasks[i]).items() if key != "group"}
+                  for i in gone["tasks"] if i in tasks],
+        "groups": [{"id": i, **({"position": _pos(groups[i].position)} if groups[i].position else {})}
+                   for i in gone["groups"] if i in groups],
+        "edges": [list(ends[key]) for key in gone["edges"] if key in ends],
+    }

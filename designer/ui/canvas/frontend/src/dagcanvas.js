@@ -16,7 +16,8 @@ import { makeHook } from './hook.js';
 import { installConnectHandle, installDropIntoGroups } from './interactions.js';
 import { elkPositions, placeNew } from './layout.js';
 import {
-  diffGraph, edgeId, highlightEdges, isEmptyPlan, MARK_KINDS, markedEdges, normalize, PATH_KINDS, roundPx, uniqueId,
+  diffGraph, edgeId, ghostElements, highlightEdges, isEmptyPlan, MARK_KINDS, markedEdges, normalize, PATH_KINDS, roundPx,
+  uniqueId,
 } from './model.js';
 import { Outbox } from './outbox.js';
 import { STYLE } from './style.js';
@@ -58,7 +59,7 @@ export class DagCanvas {
     this.collapsed = new Set();
     this.visibleOf = (id) => id;
     this.focus = null; // focus mode: the only design ids shown (null: all)
-    this.seen = { graph: null, selected: null, collapsed: null, highlight: null, relayout: null, focus: null };
+    this.seen = { graph: null, selected: null, collapsed: null, highlight: null, relayout: null, focus: null, ghosts: null };
     this.stats = { syncs: 0, skipped: 0, layouts: 0, lastLayoutMs: null, lastSyncMs: null };
     this.layoutRunning = false;
     this.fitted = false;
@@ -149,6 +150,11 @@ export class DagCanvas {
     if (focusChanged) {
       this.seen.focus = focusKey;
       this.focus = data.focus ? new Set(data.focus) : null;
+    }
+    const ghostKey = JSON.stringify(data.removed || null);
+    if (ghostKey !== this.seen.ghosts || structureChanged) {
+      this.seen.ghosts = ghostKey;
+      this.drawGhosts(data.removed || null, data.operators || {});
     }
     const hlKey = JSON.stringify([data.highlight || {}, data.edge_highlight || {}]);
     if (structureChanged) this.refreshCollapse(); // also re-applies focus, highlight and back-edge bows
@@ -248,6 +254,23 @@ export class DagCanvas {
     this.applyFocus();
     if (this.data) this.applyHighlight(this.data.highlight || {}, this.data.edge_highlight || {});
     this.markBackEdges();
+  }
+
+  /** Ghosts of what a compared design had (see ghostElements): redrawn whole, never part of the design. */
+  drawGhosts(removed, operators) {
+    const { cy } = this;
+    const isBox = (id) => { const n = cy.getElementById(id); return n.nonempty() && (n.hasClass('task') || n.hasClass('group')); };
+    const { nodes, edges } = ghostElements(removed, operators, isBox);
+    cy.batch(() => {
+      cy.elements('.ghost').remove();
+      for (const n of nodes) {
+        cy.add({ group: 'nodes', classes: 'ghost', selectable: false, grabbable: false,
+          position: n.position ? { ...n.position } : { x: 0, y: 0 }, data: { id: n.id, label: n.label, width: n.width } });
+      }
+      for (const e of edges) cy.add({ group: 'edges', classes: 'ghost', selectable: false, data: { ...e, label: '' } });
+    });
+    const unplaced = nodes.filter((n) => !n.position).map((n) => n.id);
+    if (unplaced.length) placeNew(cy, unplaced);
   }
 
   /** Focus mode: hide (class "unfocused") every box not in `this.focus`; edges to hidden boxes go too. */

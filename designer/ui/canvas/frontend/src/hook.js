@@ -37,7 +37,8 @@ export function makeHook(canvas) {
     selectedEdges() { return cy.edges(':selected.real').map((e) => e.id()); },
     counts() {
       return { tasks: cy.nodes('.task').length, groups: cy.nodes('.group').length, edges: cy.edges('.real').length,
-        proxies: cy.nodes('.proxy').length, visibleTasks: cy.nodes('.task').filter(shown).length };
+        proxies: cy.nodes('.proxy').length, visibleTasks: cy.nodes('.task').filter(shown).length,
+        ghosts: cy.nodes('.ghost').length, ghostEdges: cy.edges('.ghost').length };
     },
     /** Design ids of the boxes on screen (a stand-in box counts as its group), sorted. */
     visibleIds() {
@@ -50,6 +51,8 @@ export function makeHook(canvas) {
       const b = n.boundingBox({ includeLabels: false }); const v = cy.extent();
       return b.x1 >= v.x1 && b.x2 <= v.x2 && b.y1 >= v.y1 && b.y2 <= v.y2;
     },
+    /** Ids of the ghost boxes and edges drawn for removed items (`ghost:<id>`, `ghost:<upstream>><downstream>`), sorted. */
+    ghostIds() { return cy.elements('.ghost').map((e) => e.id()).sort(); },
     hasEdge(u, d) { return cy.getElementById(edgeId(u, d)).nonempty(); },
     classesOf(id) { return cy.getElementById(id).classes(); },
     state() {

@@ -155,3 +155,33 @@ export function highlightEdges(ids, edges, parentOf) {
   for (const [id, e] of edges) if (marked.has(e.source) && marked.has(e.target)) out.push(id);
   return out;
 }
+
+/** Cytoscape id of the ghost drawn for a removed task or group (never a design id: those have no ':'). */
+export const ghostId = (id) => `ghost:${id}`;
+
+/**
+ * The ghosts to draw for `removed` (payload key: what a compared design had and this one has not):
+ * {nodes: [{id, label, width, position}], edges: [{id, source, target}]}. A removed edge is drawn between
+ * the boxes that stand for its ends: the design's own box when `exists(id)`, else that end's ghost; an
+ * edge whose end is neither is left out.
+ */
+export function ghostElements(removed, operators, exists) {
+  const nodes = [];
+  for (const t of removed?.tasks || []) {
+    const label = taskLabel({ ...t, operator: t.operator }, operators).replace('\n', '\n✕ ');
+    nodes.push({ id: ghostId(t.id), label, width: labelWidth(label), position: t.position || null });
+  }
+  for (const g of removed?.groups || []) {
+    const label = `${g.id}\n✕ group`;
+    nodes.push({ id: ghostId(g.id), label, width: labelWidth(label), position: g.position || null });
+  }
+  const ghosts = new Set(nodes.map((n) => n.id));
+  const end = (id) => (exists(id) ? id : (ghosts.has(ghostId(id)) ? ghostId(id) : null));
+  const edges = [];
+  for (const pair of removed?.edges || []) {
+    if (!Array.isArray(pair) || pair.length !== 2) continue;
+    const [source, target] = pair.map(end);
+    if (source && target && source !== target) edges.push({ id: `ghost:${pair[0]}>${pair[1]}`, source, target });
+  }
+  return { nodes, edges };
+}

@@ -8,6 +8,7 @@ const SELECTED = '#e8590c';
 const CONNECT = '#2f9e44';
 const DIFF_ADDED = '#2b8a3e';
 const DIFF_CHANGED = '#e67700';
+const DIFF_REMOVED = '#c92a2a';
 
 // Labels smaller than this on screen are not drawn: zoomed out on a big DAG they are unreadable
 // anyway, and skipping them makes drawing 2,000 nodes several times cheaper.
@@ -58,6 +59,13 @@ export const STYLE = [
   { selector: 'node.hl-diff-added', style: { 'border-color': DIFF_ADDED, 'border-width': 3, 'border-style': 'solid', 'background-color': '#e6fcf5' } },
   { selector: 'edge.hl-diff-added', style: { 'line-color': DIFF_ADDED, 'target-arrow-color': DIFF_ADDED, width: 3 } },
   { selector: 'node.hl-diff-changed', style: { 'border-color': DIFF_CHANGED, 'border-width': 3, 'border-style': 'solid', 'background-color': '#fff4e6' } },
+  // Ghosts: what a compared design had and this one has not (dashed, faded, not part of the design).
+  { selector: 'node.ghost', style: {
+    shape: 'round-rectangle', width: 'data(width)', height: 40, label: 'data(label)', 'text-wrap': 'wrap',
+    'text-valign': 'center', 'text-halign': 'center', 'font-size': 11, 'line-height': 1.35, color: DIFF_REMOVED,
+    'background-color': '#fff5f5', 'background-opacity': 0.7, 'border-width': 2, 'border-style': 'dashed',
+    'border-color': DIFF_REMOVED, opacity: 0.8 } },
+  { selector: 'edge.ghost', style: { 'line-color': DIFF_REMOVED, 'target-arrow-color': DIFF_REMOVED, 'line-style': 'dashed', width: 2 } },
   { selector: 'edge.hl-diff-changed', style: { 'line-color': DIFF_CHANGED, 'target-arrow-color': DIFF_CHANGED, width: 3, 'line-style': 'dashed' } },
 
   { selector: 'node:selected', style: { 'border-color': SELECTED, 'border-width': 3, 'overlay-color': SELECTED, 'overlay-opacity': 0.08 } },

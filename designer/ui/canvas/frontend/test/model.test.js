@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import {
-  diffGraph, edgeId, highlightEdges, isEmptyPlan, markedEdges, normalize, parentsFirst, taskLabel, uniqueId,
+  diffGraph, edgeId, ghostElements, highlightEdges, isEmptyPlan, markedEdges, normalize, parentsFirst, taskLabel, uniqueId,
 } from '../src/model.js';
 
 const payload = {
@@ -107,4 +107,23 @@ test('markedEdges keeps the listed pairs that are edges of the graph, nothing el
     [undefined, []],
   ];
   for (const [pairs, expected] of cases) assert.deepEqual(markedEdges(pairs, g.edges), expected);
+});
+
+test('ghosts: removed tasks and groups become ghost boxes, removed edges join existing boxes or ghosts', () => {
+  const removed = {
+    tasks: [{ id: 'old', operator: 'bash', position: { x: 5, y: 6 } }, { id: 'gone', operator: 'custom.Op' }],
+    groups: [{ id: 'retired' }],
+    edges: [['load', 'old'], ['old', 'gone'], ['load', 'nowhere'], ['x', 'x'], ['bad']],
+  };
+  const { nodes, edges } = ghostElements(removed, { bash: 'Bash' }, (id) => id === 'load' || id === 'x');
+  assert.deepEqual(nodes.map((n) => [n.id, n.label, n.position]), [
+    ['ghost:old', 'old\n✕ Bash', { x: 5, y: 6 }],
+    ['ghost:gone', 'gone\n✕ custom.Op', null],
+    ['ghost:retired', 'retired\n✕ group', null],
+  ]);
+  assert.deepEqual(edges, [
+    { id: 'ghost:load>old', source: 'load', target: 'ghost:old' },
+    { id: 'ghost:old>gone', source: 'ghost:old', target: 'ghost:gone' },
+  ]);
+  assert.deepEqual(ghostElements(null, {}, () => true), { nodes: [], edges: [] });
 });
