@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from bench.designs import layered_design
-from designer.ui.canvas.layout import LARGE_DESIGN
+from designer.ui.canvas.layout import LARGE_DESIGN, focus_positions
 from tests.test_ui_app import button, run
 
 BIG = layered_design(400)  # layers of 100 tasks, groups of 50 (every fourth inside an outer group)
@@ -97,8 +97,17 @@ def test_focus_mode_sends_only_the_neighbourhood_and_unfolds_its_groups(big):
     downs = {e.downstream for e in BIG.edges if e.upstream == task}
     shown = {task} | ups | downs
     groups = set().union(*(group_chain(t) for t in shown))
-    assert set(canvas_data(big)["focus"]) == shown | groups
+    data = canvas_data(big)
+    assert set(data["focus"]) == shown | groups
     assert not (collapsed(big) & groups)  # groups in focus are drawn open
+    # The neighbourhood is laid out on its own for the view; the design keeps its positions.
+    design = big.session_state["design"]
+    view = focus_positions(design, data["focus"])
+    sent = {t["id"]: (t["position"]["x"], t["position"]["y"]) for t in data["tasks"]}
+    stored = {t.id: (t.position.x, t.position.y) for t in design.tasks}
+    assert {i: sent[i] for i in shown} == {i: view[i] for i in shown} != {i: stored[i] for i in shown}
+    assert all(sent[i] == stored[i] for i in stored if i not in shown)
+    assert len(big.session_state["undo"]) == 1  # focusing changed nothing in the design
     big.number_input(key="focus_hops").set_value(2)
     run(big)
     two = set(canvas_data(big)["focus"])
@@ -106,6 +115,7 @@ def test_focus_mode_sends_only_the_neighbourhood_and_unfolds_its_groups(big):
     big.toggle(key="focus_on").set_value(False)
     run(big)
     assert "focus" not in canvas_data(big)
+    assert {t["id"]: (t["position"]["x"], t["position"]["y"]) for t in canvas_data(big)["tasks"]} == stored
 
 
 def test_focus_mode_without_a_selection_shows_everything(big):

@@ -14,6 +14,7 @@ import streamlit as st
 from designer.analysis import Report
 from designer.ui import compare_panel, navigator, state
 from designer.ui.canvas import apply_edit, dag_canvas, local_ids
+from designer.ui.canvas.layout import focus_positions
 
 CANVAS_KEY = "canvas"
 CANVAS_HEIGHT = 620
@@ -52,6 +53,7 @@ def canvas(report: Report) -> None:
     design = state.design()
     focus = navigator.focus_ids()
     collapsed = st.session_state.collapsed if focus is None else st.session_state.collapsed - focus
+    shown_at = None if focus is None else focus_positions(design, focus)
     critical = report.metrics.critical_path if st.session_state.get("show_critical") else ()
     diff_nodes, diff_edges, removed = compare_panel.canvas_marks(design)
     highlight = {
@@ -59,6 +61,6 @@ def canvas(report: Report) -> None:
         "critical": local_ids(design, critical),
         **diff_nodes,
     }
-    dag_canvas(design, key=CANVAS_KEY, selected=state.selected(), collapsed=collapsed, focus=focus, removed=removed,
-               highlight=highlight, edge_highlight=diff_edges, height=CANVAS_HEIGHT, on_edit=on_canvas_edit,
-               run=state.run_number())
+    dag_canvas(design, key=CANVAS_KEY, selected=state.selected(), collapsed=collapsed, focus=focus, shown_at=shown_at,
+               removed=removed, highlight=highlight, edge_highlight=diff_edges, height=CANVAS_HEIGHT,
+               on_edit=on_canvas_edit, run=state.run_number())

@@ -274,6 +274,7 @@ def test_review_a_big_design_collapsed_find_focus_and_expand(app_url, page):
     from bench.designs import layered_design
     from designer.analysis.neighbourhood import neighbourhood
     from designer.storage import dump_design
+    from designer.ui.canvas.layout import focus_positions, opening_view
 
     big = layered_design(400)
     top_groups = sorted(g.id for g in big.groups if g.parent is None)
@@ -304,11 +305,21 @@ def test_review_a_big_design_collapsed_find_focus_and_expand(app_url, page):
     expected = neighbourhood(big, ["task_371"], 2)  # the Steps box starts at 2
     shown = canvas(page, "visibleIds()")
     assert set(shown) == set(expected) and len(shown) < 100
+    # Drawn in focus mode's own compact layout, and nothing can be dragged (no position reaches the design).
+    opened, _ = opening_view(big)
+    view = focus_positions(opened, expected)
+    at = canvas(page, "positions()")
+    assert all((at[i]["x"], at[i]["y"]) == view[i] for i in expected if i.startswith("task_"))
+    assert canvas(page, "cy.autoungrabify()") is True
+    seq = canvas(page, "state().seq")
     shot(page, "app_big_focus")
     with app_run(page):
         visible(page.get_by_text("Focus on selection", exact=True)).first.click()
     settle(page)
     assert "task_0" not in canvas(page, "visibleIds()")  # focus off: everything shown, grp_0 still folded
+    at = canvas(page, "positions()")
+    assert all((at[t.id]["x"], at[t.id]["y"]) == (t.position.x, t.position.y) for t in opened.tasks)
+    assert canvas(page, "state().seq") == seq and canvas(page, "cy.autoungrabify()") is False
 
     group = "grp_0"  # a collapsed top-level group; its members were placed by Python
     show_canvas(page)

@@ -57,7 +57,9 @@ Python -> JS, the component's `data` (built by `payload.canvas_payload`, sent wh
   (for "cycle" and "critical", edges between highlighted tasks, or groups containing them, are
   highlighted too; the diff kinds mark exactly the boxes listed and the edges in `edge_highlight`).
 - `focus` (focus mode), when present, is the only tasks and groups to show: the rest is hidden and the
-  view fitted to what is shown whenever the focus changes. Absent: everything is shown.
+  view fitted to what is shown whenever the focus changes. Absent: everything is shown. In focus mode
+  the positions sent are a view of their own (Python lays the neighbourhood out), so the canvas lets
+  nothing be dragged or re-laid out then: no position of that view ever reaches the design.
 - `removed` (the Compare tab's "Show on canvas") is drawn as ghosts: dashed boxes and edges of what a
   compared design had, with ids `ghost:<id>`, never selectable, movable or part of the design.
 - A selection from Python that is off screen (or too small to read) is brought into view.
@@ -126,6 +128,7 @@ def dag_canvas(
     edge_highlight: Mapping[str, Iterable[tuple[str, str]]] | None = None,
     collapsed: Iterable[str] = (),
     focus: Iterable[str] | None = None,
+    shown_at: Mapping[str, tuple[int, int]] | None = None,
     removed: Mapping[str, Any] | None = None,
     relayout_token: int = 0,
     height: int = 600,
@@ -158,7 +161,8 @@ def dag_canvas(
 
     data = canvas_payload(design, instance=key, selected=selected, highlight=highlight,
                           edge_highlight=edge_highlight, collapsed=collapsed, focus=focus,
-                          removed=removed, relayout_token=relayout_token, height=height, ack=state["ack"], run=run)
+                          shown_at=shown_at, removed=removed, relayout_token=relayout_token, height=height,
+                          ack=state["ack"], run=run)
     _get_component()(key=key, data=data, height="content", on_edit_change=_receive)
     fresh: list[dict[str, Any]] = state["fresh"]
     state["fresh"] = []

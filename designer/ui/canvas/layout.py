@@ -110,6 +110,20 @@ def layered_positions(design: Design) -> dict[str, tuple[int, int]]:
     return positions
 
 
+def focus_positions(design: Design, focus: Iterable[str]) -> dict[str, tuple[int, int]]:
+    """Positions for focus mode: the tasks and groups in `focus` laid out on their own (with the edges
+    between them), so a neighbourhood scattered over a big design is shown compact. A view only: the
+    canvas shows them while focus mode is on and never stores them in the design."""
+    keep = set(focus)
+    part = Design.model_construct(  # a subset of a valid design: nothing new to validate
+        dag=design.dag,
+        tasks=tuple(t for t in design.tasks if t.id in keep),
+        groups=tuple(g for g in design.groups if g.id in keep),
+        edges=tuple(e for e in design.edges if e.upstream in keep and e.downstream in keep),
+    )
+    return layered_positions(part)
+
+
 def with_layout(design: Design) -> Design:
     """`design` with every box placed by `layered_positions` (positions it had are replaced)."""
     return edits.set_positions(design, layered_positions(design))

@@ -37,11 +37,13 @@ def _pos(position: Position) -> dict[str, int]:
     return {"x": round(position.x), "y": round(position.y)}
 
 
-def _task(t: Task) -> dict[str, Any]:
+def _task(t: Task, shown_at: tuple[int, int] | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"id": t.id, "operator": t.operator}
     if t.group is not None:
         out["group"] = t.group
-    if t.position is not None:
+    if shown_at is not None:
+        out["position"] = {"x": round(shown_at[0]), "y": round(shown_at[1])}
+    elif t.position is not None:
         out["position"] = _pos(t.position)
     if t.mapping is not None:
         out["mapped"] = True
@@ -50,13 +52,15 @@ def _task(t: Task) -> dict[str, Any]:
     return out
 
 
-def _group(g: Group, collapsed: bool) -> dict[str, Any]:
+def _group(g: Group, collapsed: bool, shown_at: tuple[int, int] | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"id": g.id}
     if g.parent is not None:
         out["parent"] = g.parent
     if collapsed:
         out["collapsed"] = True
-    if g.position is not None:
+    if shown_at is not None:
+        out["position"] = {"x": round(shown_at[0]), "y": round(shown_at[1])}
+    elif g.position is not None:
         out["position"] = _pos(g.position)
     return out
 
@@ -86,6 +90,7 @@ def canvas_payload(
     edge_highlight: Mapping[str, Iterable[tuple[str, str]]] | None = None,
     collapsed: Iterable[str] = (),
     focus: Iterable[str] | None = None,
+    shown_at: Mapping[str, tuple[int, int]] | None = None,
     removed: Mapping[str, Any] | None = None,
     relayout_token: int = 0,
     height: int = 600,
@@ -115,8 +120,8 @@ def canvas_payload(
         "instance": instance,
         "height": int(height),
         "operators": {op: operator_label(op) for op in sorted({t.operator for t in design.tasks})},
-        "tasks": [_task(t) for t in design.tasks],
-        "groups": [_group(g, g.id in folded) for g in design.groups],
+        "tasks": [_task(t, (shown_at or {}).get(t.id)) for t in design.tasks],
+        "groups": [_group(g, g.id in folded, (shown_at or {}).get(g.id)) for g in design.groups],
         "edges": [_edge(e) for e in design.edges],
         "selected": _known(selected, known),
         "highlight": marks,

@@ -150,6 +150,8 @@ export class DagCanvas {
     if (focusChanged) {
       this.seen.focus = focusKey;
       this.focus = data.focus ? new Set(data.focus) : null;
+      // Focus mode's positions are a view Python made for it: nothing may drag them into the design.
+      this.cy.autoungrabify(Boolean(this.focus));
     }
     const ghostKey = JSON.stringify(data.removed || null);
     if (ghostKey !== this.seen.ghosts || structureChanged) {
@@ -489,6 +491,7 @@ export class DagCanvas {
 
   /** ELK over the whole (visible) graph, then report every position to Python. */
   async relayout() {
+    if (this.focus) { this.status('no re-layout in focus mode: turn it off first'); return; }
     if (this.layoutRunning) { this.layoutAgain = true; return; }
     this.layoutRunning = true;
     this.status('laying out…');
