@@ -106,6 +106,8 @@ def open_in_app(browser, url: str, design: Design) -> dict:
         counts = page.evaluate(f"() => {CANVAS}.counts()")
         assert counts["tasks"] == len(design.tasks), counts
         row = {"first": first, "elk_runs": page.evaluate(f"() => {CANVAS}.state().layouts") - layouts,
+               "sync_ms": page.evaluate(f"() => {CANVAS}.state().lastSyncMs"),
+               "script_ms": page.evaluate("() => Number(document.querySelector('.dd-run').dataset.ms)"),
                "shown": len(page.evaluate(f"() => {CANVAS}.visibleIds()")), "bytes": len(data)}
         start = time.perf_counter()
         with harness.app_run(page, SLOW):
@@ -170,7 +172,8 @@ def report(rows: list[dict], repeat: int, *, browser: bool) -> None:
         if browser:
             print(f"{'':>12}first canvas {r['first']:.2f} s (range {r['range'][0]:.2f}-{r['range'][1]:.2f})"
                   f"{verdict('canvas', n, r['first'])}: {r['shown']:.0f} boxes shown (groups collapsed), "
-                  f"{r['elk_runs']:.0f} ELK runs, {r['bytes'] / 1024:.0f} KB uploaded")
+                  f"{r['elk_runs']:.0f} ELK runs, {r['bytes'] / 1024:.0f} KB uploaded; of it the page script "
+                  f"{r['script_ms']:.0f} ms and the canvas' sync {r['sync_ms']:.0f} ms")
             print(f"{'':>12}for comparison: Expand all {r['expand_all']:.2f} s; ELK layout of the expanded "
                   f"graph {r['elk_ms'] / 1000:.2f} s, {r['elk_ms'] / 1000 / r['layout']:.0f}x the Python layout")
 
