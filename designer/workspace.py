@@ -189,6 +189,7 @@ class Workspace:
                 for key, value in _CONFIG.items():
                     git(ws.root, "config", key, value)
                 if remote:
+                    _create_bare(remote)
                     git(ws.root, "config", "remote.origin.url", remote)
                     git(ws.root, "config", "remote.origin.fetch", f"+{REF}:refs/remotes/origin/{BRANCH}")
                 ws._repair()
@@ -312,7 +313,7 @@ class Workspace:
         path = _file(name)
         message = (message or "").strip() or f"Save {name}"
         for _ in range(SAVE_ATTEMPTS):
-            with self._locked(), _git_errors(name):
+            with _git_errors(name), self._locked():
                 if self.remote:
                     self._sync()
                 head = self.head()
@@ -347,7 +348,7 @@ class Workspace:
     def sync(self) -> None:
         """Bring main up to date with the shared repository (nothing to do without one)."""
         if self.remote:
-            with self._locked(), _git_errors(str(self.root)):
+            with _git_errors(str(self.root)), self._locked():
                 self._sync()
 
     def _sync(self) -> None:
@@ -436,6 +437,18 @@ def _valid(name: str) -> bool:
     except WorkspaceError:
         return False
     return True
+
+
+def _create_bare(remote: str) -> None:
+    """Create the shared bare repository when `remote` is a local folder that does not exist yet."""
+    if "://" in remote or (":" in remote.split("/")[0]):
+        return  # a URL or host:path: it must exist already
+    path = Path(remote)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        git(path.parent, "init", "-q", "--bare", "-b", BRANCH, path.name)
+        for key, value in _CONFIG.items():
+            git(path, "config", key, value)
 
 
 def _is_ancestor(repo: Path, older: str, newer: str) -> bool:
