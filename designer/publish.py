@@ -77,7 +77,8 @@ def publish(design: Design, repo: Path, branch: str | None = None, author: Ident
     files = publish_files(design)
     branch = branch or default_branch(design, files)
     checked = git(repo, "check-ref-format", "--branch", branch, check=False)
-    if checked.returncode != 0 or checked.stdout.decode().strip() != branch or branch.startswith("-"):
+    if (checked.returncode != 0 or checked.stdout.decode().strip() != branch or branch.startswith("-")
+            or branch in {"@", "HEAD"}):
         raise PublishRefused([f"{branch!r} is not a valid branch name"])
     ref = f"refs/heads/{branch}"
     if rev(repo, ref) is not None:
