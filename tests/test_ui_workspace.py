@@ -156,3 +156,60 @@ def test_sessions_are_isolated_and_no_user_data_is_global():
     # and no Streamlit global cache is used at all (st.cache_data and st.cache_resource are shared by sessions)
     sources = [p.read_text() for p in (ROOT / "designer").rglob("*.py")]
     assert not [s for s in sources if "st.cache_data" in s or "st.cache_resource" in s]
+
+
+def test_publish_from_the_panel(tmp_path, monkeypatch):
+    import subprocess
+
+    repo = tmp_path / "airflow"
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    subprocess.run(["git", "-C", str(repo), "-c", "user.name=E", "-c", "user.email=e@x", "commit", "-q",
+                    "--allow-empty", "-m", "start"], check=True)
+    monkeypatch.setenv("DAG_DESIGNER_PUBLISH_REPO", str(repo))
+    at = session()
+    at.text_input(key="ws_branch").input("add-nested")
+    at.button(key="ws_publish").click()
+    run(at)
+    assert "Published to branch add-nested" in messages(at)
+    shown = subprocess.run(["git", "-C", str(repo), "show", "--stat", "add-nested"], capture_output=True, text=True)
+    assert "dags/dag_nested_taskgroups.py" in shown.stdout
+    at.button(key="ws_publish").click()
+    run(at)
+    assert "Not published: branch add-nested exists already" in messages(at)
+
+
+class Server:
+    """One app server of several sharing a bare repository: its own workspace clone (the only per-server state
+    the app keeps), selected by the environment while its sessions run, as a separate process would be."""
+
+    def __init__(self, root: Path, remote: Path, monkeypatch) -> None:
+        self.root, self.remote, self.monkeypatch = root, remote, monkeypatch
+
+    def use(self) -> Server:
+        """Run the next steps on this server."""
+        self.monkeypatch.setenv("DAG_DESIGNER_WORKSPACE", str(self.root))
+        self.monkeypatch.setenv("DAG_DESIGNER_WORKSPACE_REMOTE", str(self.remote))
+        return self
+
+
+def test_two_servers_share_a_bare_repository_and_a_conflict_is_caught(tmp_path, monkeypatch):
+    remote = tmp_path / "shared.git"
+    one, two = (Server(tmp_path / name, remote, monkeypatch) for name in ("one", "two"))
+    one.use()
+    a = session()
+    new_empty(a)
+    add_task(a, "extract")
+    save(a, "from server one")
+    two.use()
+    b = session("new_dag")  # the other server sees the save (the draft stayed on server one)
+    assert [t.id for t in design(b).tasks] == ["extract"] and "last saved version" in messages(b)
+    add_task(b, "from_two")
+    save(b)
+    one.use()
+    add_task(a, "from_one")
+    save(a)
+    assert "saved elsewhere" in messages(a)  # server one's save started from the version server two replaced
+    shared = Workspace.open(tmp_path / "check", str(remote))
+    assert [v.message for v in shared.history("new_dag")] == ["Save new_dag", "from server one"]
+    assert [t.id for t in shared.load("new_dag").tasks] == ["extract", "from_two"]
+    assert [t.id for t in Workspace.open(one.root, str(remote)).load("new_dag").tasks] == ["extract", "from_two"]

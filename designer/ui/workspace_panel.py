@@ -11,16 +11,21 @@ name at its first change, so nothing drawn is only in the browser.
 from __future__ import annotations
 
 import datetime as dt
+import os
+from pathlib import Path
 
 import streamlit as st
 
 from designer.diff import diff_designs, grouped_messages, summary_line
 from designer.gitcli import Identity
+from designer.publish import NotARepository, PublishRefused, publish
 from designer.storage import DesignError
 from designer.ui import auth, state
 from designer.workspace import Conflict, Version, Workspace, WorkspaceError, check_name, name_for
+from exporters import ExportError
 
 URL_KEY = "design"
+PUBLISH_ENV = "DAG_DESIGNER_PUBLISH_REPO"
 CURRENT = "the current design"
 
 
@@ -55,6 +60,9 @@ def workspace_panel() -> None:
     if bound is not None and bound["base"]:
         with st.expander("History"):
             _history(ws, bound["name"])
+    if publish_target():
+        with st.expander("Publish to the Airflow repository"):
+            _publish_controls(publish_target())
 
 
 # --- URL and autosave ------------------------------------------------------------------------------
@@ -187,6 +195,30 @@ def _conflict(ws: Workspace, bound: dict) -> None:
         state.update_workspace(conflict=None)
         st.rerun()
     st.caption("Or save yours under another name with Save as below.")
+
+
+# --- publishing ---------------------------------------------------------------------------------------
+
+def publish_target() -> Path | None:
+    """The Airflow repository designs are published to ($DAG_DESIGNER_PUBLISH_REPO), or None."""
+    configured = os.environ.get(PUBLISH_ENV, "").strip()
+    return Path(configured) if configured else None
+
+
+def _publish_controls(repo: Path) -> None:
+    st.caption(f"A new branch with one commit in {repo}; your checkout there is not touched.")
+    branch = st.text_input("Branch", key="ws_branch", placeholder="default: designer/<module>-<hash>")
+    if not st.button("Publish", key="ws_publish", width="stretch"):
+        return
+    try:
+        result = publish(state.design(), repo, branch.strip() or None, _author())
+    except (PublishRefused, NotARepository, ExportError) as exc:
+        st.error(f"Not published: {exc}")
+        return
+    if result.branch is None:
+        st.info("Nothing to publish: the repository's HEAD holds these files already.")
+    else:
+        st.success(f"Published to branch {result.branch} (commit {result.commit[:7]}): " + ", ".join(result.files))
 
 
 # --- opening and history -----------------------------------------------------------------------------
