@@ -53,6 +53,14 @@ def require_login() -> None:
         st.stop()
 
 
+def signed_in_as() -> None:
+    """Who is logged in, and a Log out button (nothing when login is off)."""
+    user = current_user()
+    if user is not None:
+        st.caption(f"Signed in as **{user.name}**" + (f" ({user.email})" if user.email else ""))
+        st.button("Log out", key="logout", on_click=st.logout)
+
+
 def workspace_location() -> tuple[Path, str | None]:
     """(workspace folder, shared bare repository or None) for this session: the configured ones, or with
     login on, the user's own below them (`users/<folder>`, `<remote>/users/<folder>.git`)."""

@@ -49,6 +49,7 @@ def workspace_panel() -> None:
         st.error(f"The draft could not be written: {exc.strerror or exc}")
         return
     st.subheader("Workspace")
+    auth.signed_in_as()
     bound = state.workspace_design()
     if bound is not None:
         saved = f"version {bound['base'][:7]}" if bound["base"] else "never saved"

@@ -44,13 +44,13 @@ def streamlit_server(app: Path, timeout: float = 60.0) -> Iterator[str]:
 
 
 def start_streamlit(app: Path, port: int, timeout: float = 60.0, env: dict[str, str] | None = None,
-                    log_name: str | None = None) -> tuple[subprocess.Popen, str]:
-    """Start `streamlit run app` on `port` (with `env` added to the environment) and wait until it is
-    healthy; (process, URL). Stop it with `stop_streamlit`, or kill it by its PID."""
+                    log_name: str | None = None, args: tuple[str, ...] = ()) -> tuple[subprocess.Popen, str]:
+    """Start `streamlit run app` on `port` (with `env` added to the environment and `args` to the command
+    line) and wait until it is healthy; (process, URL). Stop it with `stop_streamlit`, or kill it by its PID."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log_path = ARTIFACTS / f"streamlit-{log_name or app.stem}.log"
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
-           "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+           "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", *args]
     with open(log_path, "w") as log:
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                                 env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
