@@ -101,7 +101,10 @@ def test_a_file_that_was_never_published_from_the_design_is_not_overwritten(airf
     assert refused.returncode == 1 and "dags/dag_linear_etl.py exists in" in refused.stderr
 
 
-@pytest.mark.parametrize("branch", ["bad..name", "-x", "a b", "x.lock", "ends/", "a\x01b", "@", "a~1", "b^", "c:d", "HEAD", "@{-1}"])
+BAD_BRANCHES = ["bad..name", "-x", "a b", "x.lock", "ends/", "a\x01b", "@", "a~1", "b^", "c:d", "HEAD", "@{-1}"]
+
+
+@pytest.mark.parametrize("branch", BAD_BRANCHES)
 def test_bad_branch_names_are_refused(airflow_repo, branch):
     proc = cli(DESIGN, "--repo", airflow_repo, f"--branch={branch}")
     assert proc.returncode == 1 and "is not a valid branch name" in proc.stderr

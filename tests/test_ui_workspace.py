@@ -106,6 +106,7 @@ def test_a_second_session_saving_first_is_caught_and_either_side_can_be_kept():
     three.button(key="ws_reload").click()
     run(three)
     assert design(three) == workspace().load(name)
+    assert design(session(name)) == workspace().load(name)  # a reload keeps theirs, not the draft of mine
 
 
 @pytest.mark.parametrize("wanted", ["../../etc/passwd", "no_such_design", "a\tb"])

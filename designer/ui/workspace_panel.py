@@ -190,6 +190,7 @@ def _conflict(ws: Workspace, bound: dict) -> None:
     if cols[0].button("Reload theirs", key="ws_reload", width="stretch", disabled=theirs is None,
                       help="Open their version; Undo brings yours back"):
         state.open_from_workspace(theirs, bound["name"], current.commit)
+        state.update_workspace(drafted=None)  # the draft becomes theirs too (a reload must not bring yours back)
         state.tell(f"Reloaded {bound['name']} (version {current.short}); Undo brings your design back")
         st.rerun()
     if cols[1].button("Keep editing", key="ws_dismiss", width="stretch"):
