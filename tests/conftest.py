@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -29,7 +30,9 @@ def _workspace_in_tmp(tmp_path_factory, monkeypatch):
 
 def pytest_configure(config: pytest.Config) -> None:
     # Servers started by module-scoped fixtures (before the fixture above applies) use a throwaway workspace too.
-    os.environ["DAG_DESIGNER_WORKSPACE"] = tempfile.mkdtemp(prefix="dd-workspace-")
+    folder = tempfile.mkdtemp(prefix="dd-workspace-")
+    os.environ["DAG_DESIGNER_WORKSPACE"] = folder
+    config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
     config.addinivalue_line("markers", "slow: runs real Airflow end to end or other slow work (kept in CI)")
     config.addinivalue_line("markers", "airflow2: needs the Airflow 2.11 virtualenv (created on demand)")
     config.addinivalue_line("markers", "browser: drives Chromium with Playwright")
