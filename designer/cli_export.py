@@ -23,9 +23,9 @@ import errno
 import os
 import stat
 import sys
-import tempfile
 from pathlib import Path
 
+from designer.atomic import stage
 from designer.cli_import import is_python_source, run_python_import
 from designer.importers.dag_factory import import_dag_factory
 from designer.model import Design
@@ -155,20 +155,12 @@ def _existing(path: Path, data: bytes) -> str:
 
 
 def _stage(path: Path, data: bytes) -> str:
-    """A temporary file next to `path` holding `data`, flushed to disk, with the usual file mode."""
+    """A temporary file next to `path` holding `data`, flushed to disk (designer.atomic.stage)."""
     _attempt(path.parent, path.parent.mkdir, parents=True, exist_ok=True)
-    fd, temp = _attempt(path, tempfile.mkstemp, dir=path.parent, prefix=".dd-", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temp, 0o666 & ~_umask())
+        return stage(path, data)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
         raise DesignError(str(path), [Problem(f"cannot write: {exc.strerror or exc}")]) from exc
-    return temp
 
 
 def _attempt(path: Path, action, *args, **kwargs):
@@ -181,8 +173,3 @@ def _attempt(path: Path, action, *args, **kwargs):
         reason = os.strerror(errno.ENOTDIR) if isinstance(exc, FileExistsError) else exc.strerror or exc
         raise DesignError(str(where), [Problem(f"cannot write: {reason}")]) from exc
 
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask

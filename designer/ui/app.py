@@ -21,11 +21,13 @@ from designer.ui import (
     navigator,
     review_panels,
     state,
+    workspace_panel,
 )
 
 
 def sidebar() -> None:
     with st.sidebar:
+        workspace_panel.workspace_panel()
         st.header("Designs")
         io_panels.new_design()
         io_panels.gallery()

@@ -35,6 +35,7 @@ def init() -> None:
         ss.collapsed = frozenset()  # groups folded on the canvas (view state, not part of the design)
         ss.message = None
         ss.revision = 0  # bumps on every change, so widgets keyed by it refresh
+        ss.workspace = None  # the open workspace design (see workspace_design)
 
 
 def design() -> Design:
@@ -61,6 +62,42 @@ def replace(new: Design, source: str) -> None:
     st.session_state.source = source
     st.session_state.selected = []
     st.session_state.collapsed = collapsed
+    st.session_state.workspace = None  # another design: not the workspace design that was open
+
+
+def open_from_workspace(new: Design, name: str, base: str | None) -> None:
+    """Open workspace design `name` (a draft or a saved version); `base` is the version a save starts from.
+    The draft is not written again until the design next changes."""
+    replace(new, f"workspace: {name}")
+    st.session_state.workspace = {"name": name, "base": base, "drafted": st.session_state.revision}
+
+
+def workspace_design() -> dict | None:
+    """{"name", "base", "drafted"} of the open workspace design (drafted: the revision last written as its
+    draft), or None when the open design is not in the workspace."""
+    return st.session_state.get("workspace")
+
+
+def bind_workspace(name: str, base: str | None) -> None:
+    """Make the current design workspace design `name`, saved as `base` (None: not yet saved); its draft is
+    due (`draft_due`)."""
+    st.session_state.workspace = {"name": name, "base": base, "drafted": None}
+
+
+def update_workspace(**changes) -> None:
+    """Change fields of the open workspace design's record (`base` after a save, `conflict`, ...)."""
+    st.session_state.workspace = {**st.session_state.workspace, **changes}
+
+
+def draft_due() -> bool:
+    """True when the open workspace design changed since its draft was last written."""
+    bound = workspace_design()
+    return bound is not None and bound["drafted"] != st.session_state.revision
+
+
+def drafted() -> None:
+    """Record that the current revision is the one written as the draft."""
+    update_workspace(drafted=st.session_state.revision)
 
 
 def place(new: Design) -> None:
@@ -86,6 +123,31 @@ def apply(edit: Callable[[Design], Design], note: str | None = None, selection: 
     if selection is not None:
         select(selection)
     st.rerun()
+
+
+def tell(message: str) -> None:
+    """Show `message` as a success at the top of the page until the design next changes."""
+    st.session_state.message = ("success", message, st.session_state.revision)
+
+
+def revision() -> int:
+    """The design's revision: 0 for the design a session starts with, bumped by every change."""
+    return st.session_state.revision
+
+
+def once_per_session(key: str) -> bool:
+    """True the first time it is asked for `key` in this session (things done when a session starts)."""
+    done = st.session_state.setdefault("session_once", frozenset())
+    st.session_state.session_once = done | {key}
+    return key not in done
+
+
+def session_resource(key: str, make: Callable[[], object]) -> object:
+    """A per-session object (the session's workspace handle, say), made on first use."""
+    resources = st.session_state.setdefault("session_resources", {})
+    if key not in resources:
+        resources[key] = make()
+    return resources[key]
 
 
 def fail(message: str) -> None:

@@ -36,37 +36,48 @@ def streamlit_server(app: Path, timeout: float = 60.0) -> Iterator[str]:
     Health only means the server is up (the script has not run yet): wait for app content as well.
     The server's output goes to test-artifacts/browser/streamlit-<app>.log (overwritten each run).
     """
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    log_path = ARTIFACTS / f"streamlit-{app.stem}.log"
-    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
-           "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    url = f"http://127.0.0.1:{port}"
+    proc, url = start_streamlit(app, free_port(), timeout)
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited with {proc.returncode}; see {log_path}")
-            try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=1) as resp:
-                    if resp.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not become healthy in {timeout:.0f} s; see {log_path}")
-            time.sleep(0.1)
         yield url
     finally:
-        proc.terminate()
+        stop_streamlit(proc)
+
+
+def start_streamlit(app: Path, port: int, timeout: float = 60.0, env: dict[str, str] | None = None,
+                    log_name: str | None = None, args: tuple[str, ...] = ()) -> tuple[subprocess.Popen, str]:
+    """Start `streamlit run app` on `port` (with `env` added to the environment and `args` to the command
+    line) and wait until it is healthy; (process, URL). Stop it with `stop_streamlit`, or kill it by its PID."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log_path = ARTIFACTS / f"streamlit-{log_name or app.stem}.log"
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
+           "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", *args]
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {proc.returncode}; see {log_path}")
         try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=1) as resp:
+                if resp.read() == b"ok":
+                    return proc, url
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            stop_streamlit(proc)
+            raise RuntimeError(f"streamlit did not become healthy in {timeout:.0f} s; see {log_path}")
+        time.sleep(0.1)
+
+
+def stop_streamlit(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def launch_chromium(playwright):
