@@ -7,8 +7,9 @@ resolve or the graph has cycles are lint findings (see `designer.analysis.rules`
 design still loads and its problems can be explained.
 
 Lists are flat, with explicit parent ids: tasks name their group, groups name their parent.
-Local ids are unique across tasks and groups (Airflow's shared namespace); an edge end names
-either a task or a group.
+Design ids are unique across tasks and groups; an edge end names either a task or a group. The id
+Airflow sees within its group is the design id, unless `Task.task_id` / `Group.group_id` gives another
+one: Airflow only needs the composed ids (`section_1.extract`, `section_2.extract`) to be unique.
 
 Immutable all the way down, so an old design kept for undo can never change: models are frozen,
 sequences of names and models are tuples, and free data (args, param defaults, literal lists) is
@@ -23,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from designer.frozen import FrozenData, FrozenDict, FrozenList
 from designer.limits import INT32, MAX_DEPTH, float_problem, int_problem
@@ -217,8 +218,18 @@ class DynamicMapping(_Frozen):
         return value
 
 
+def _airflow_id_if_different(data: Any, field: str) -> Any:
+    """`data` without `field` when it repeats the design id: one way to write each design."""
+    if isinstance(data, Mapping) and field in data and data.get(field) == data.get("id"):
+        return {key: value for key, value in data.items() if key != field}
+    return data
+
+
 class Task(_Frozen):
     id: str
+    task_id: str | None = Field(
+        None, description="The task_id Airflow sees within the task's group when it is not `id` (two groups may each "
+                          "hold an `extract`; design ids stay unique).")
     operator: str = "empty"
     args: FrozenDict[str, Any] = FrozenDict()
     group: str | None = None
@@ -232,6 +243,11 @@ class Task(_Frozen):
     estimated_duration: Annotated[Duration, Field(ge=dt.timedelta(0))] = dt.timedelta(minutes=1)
     doc_md: str | None = None
     position: Position | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _task_id_if_different(cls, data: Any) -> Any:
+        return _airflow_id_if_different(data, "task_id")
 
     @field_validator("args")
     @classmethod
@@ -249,6 +265,8 @@ class Task(_Frozen):
 
 class Group(_Frozen):
     id: str
+    group_id: str | None = Field(
+        None, description="The group_id Airflow sees within the parent group when it is not `id`.")
     parent: str | None = None
     tooltip: str = ""
     prefix_group_id: bool = True
@@ -256,6 +274,11 @@ class Group(_Frozen):
     ui_color: str | None = None
     ui_fgcolor: str | None = None
     position: Position | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _group_id_if_different(cls, data: Any) -> Any:
+        return _airflow_id_if_different(data, "group_id")
 
 
 class Edge(_Frozen):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from designer.ids import Namespace
+from designer.ids import Namespace, airflow_local_id, airflow_local_ids
 from designer.model import AssetSchedule, Design, TriggerRule
 from designer.operators import as_timedelta, operator_spec
 from designer.validity import MAX_DATA_DEPTH, ValueProblem
@@ -47,6 +47,7 @@ def dag_factory_limits(design: Design) -> Iterator[ValueProblem]:
             yield ("groups", j, "prefix_group_id"), (group.id,), (
                 f"group {group.id!r} has prefix_group_id: false, which dag-factory 1.1 mishandles (dependencies "
                 "of its tasks fail with KeyError)")
+    yield from _dag_factory_name_clashes(design)
     for name, param in design.dag.params.items():
         yield from _magic(name, ("dag", "params", name), (), f"param name {name!r}")
         yield from _magic_keys(param.default, ("dag", "params", name, "default"), (), f"param {name!r}")
@@ -72,13 +73,30 @@ def dag_factory_limits(design: Design) -> Iterator[ValueProblem]:
                                     f"expand {arg!r} as a task reference")
                 yield from _magic_keys(source, at, who, f"task {task.id!r} expand {arg!r}")
             elif source.task in ns.tasks:
-                full = ns.qualify_task(source.task, ns.tasks[source.task].group)
+                full = ns.qualify_task(ns.tasks[source.task])
                 if ".output" in full:  # dag-factory splits the reference at the first ".output"
                     yield at, who, (f"task {task.id!r} maps over {full!r}, whose task_id contains '.output', "
                                     "which dag-factory cannot reference")
         if task.fan_out is not None and task.fan_out.values is not None:
             yield from _magic_keys(task.fan_out.values, (*where, "fan_out", "values"), who,
                                    f"task {task.id!r} fan_out values")
+
+
+def _dag_factory_name_clashes(design: Design) -> Iterator[ValueProblem]:
+    """dag-factory keys tasks and groups by one name each, their Airflow id within their group (it makes the
+    task_id or group_id of it), and looks dependencies up by that name: so the names must be unique in the
+    whole DAG, which Airflow itself does not need (`section_1.extract`, `section_2.extract`)."""
+    owners: dict[str, list[tuple[tuple, str]]] = {}
+    for i, task in enumerate(design.tasks):
+        for name in dict.fromkeys(airflow_local_ids(task)):
+            owners.setdefault(name, []).append((("tasks", i), task.id))
+    for j, group in enumerate(design.groups):
+        owners.setdefault(airflow_local_id(group), []).append((("groups", j), group.id))
+    for name, items in owners.items():
+        if len(items) > 1:
+            who = tuple(dict.fromkeys(item_id for _, item_id in items))
+            yield items[-1][0], who, (f"{', '.join(who)} are all named {name!r} within their groups, and dag-factory "
+                                      "needs each task and group name to be unique in the DAG")
 
 
 def airflow2_limits(design: Design) -> Iterator[ValueProblem]:

@@ -140,9 +140,9 @@ def _param(name: str, param: Any) -> dict[str, Any]:
 
 def _group_entry(design: Design, gid: str, plan: DepPlan) -> dict[str, Any]:
     group = next(g for g in design.groups if g.id == gid)
-    entry: dict[str, Any] = {"group_name": gid}
+    entry: dict[str, Any] = {"group_name": plan.label(gid)}
     if group.parent is not None:
-        entry["parent_group_name"] = group.parent
+        entry["parent_group_name"] = plan.label(group.parent)
     if group.tooltip:
         entry["tooltip"] = group.tooltip
     for key in ("ui_color", "ui_fgcolor"):
@@ -163,9 +163,9 @@ def _task_entries(task: Task, tg: TaskGraph, plan: DepPlan) -> list[dict[str, An
     class_path = task.operator if spec.is_custom else f"{spec.airflow3_module}.{spec.class_name}"
     entries = []
     for i, name in enumerate(fan_out_ids(task)):
-        entry: dict[str, Any] = {"task_id": name, "operator": class_path}
+        entry: dict[str, Any] = {"task_id": plan.label(name), "operator": class_path}
         if task.group is not None:
-            entry["task_group_name"] = task.group
+            entry["task_group_name"] = plan.label(task.group)
         if deps := plan.names(plan.task_deps[name]):
             entry["dependencies"] = deps
         if task.trigger_rule != TriggerRule.ALL_SUCCESS:

@@ -17,7 +17,14 @@ import re
 import networkx as nx
 
 from designer.analysis.graph import build_task_graph, edge_scope
-from designer.ids import Namespace, fan_out_ids, local_id_problem, task_id_problem, unique_python_names
+from designer.ids import (
+    Namespace,
+    airflow_local_id,
+    fan_out_ids,
+    local_id_problem,
+    task_id_problem,
+    unique_python_names,
+)
 from designer.model import AssetSchedule, Design, Group, IntervalSchedule, Task, TaskArgs, TriggerRule
 from designer.operators import OperatorSpec, as_timedelta, operator_spec
 from designer.target_limits import airflow2_limits
@@ -95,7 +102,8 @@ class _Module:
         self.imports = Imports(target, RESERVED)
         self._check_target()
         self.classes = {t.operator: self._operator_class(t) for t in design.tasks}
-        ids = [t.id for t in design.tasks] + [g.id for g in design.groups]
+        # Variables follow the Airflow ids (AIR001 wants a task's own), design ids break the ties.
+        ids = {item.id: airflow_local_id(item) for item in (*design.tasks, *design.groups)}
         self.names = unique_python_names(ids, self.imports.taken)
         self._shorten_group_names()
         self.imports.reserve(self.names.values())
@@ -123,8 +131,9 @@ class _Module:
         refuse_unloadable_values(self.design)  # lint: DD027
         for items, id_problem in ((self.design.tasks, task_id_problem), (self.design.groups, local_id_problem)):
             for item in items:
-                if problem := id_problem(item.id):  # lint: DD001
-                    raise ExportError(f"id {item.id!r} {problem}")
+                for value in dict.fromkeys((item.id, airflow_local_id(item))):
+                    if problem := id_problem(value):  # lint: DD001
+                        raise ExportError(f"id {value!r} {problem}")
         if self.target == "airflow2":
             for _, _, message in airflow2_limits(self.design):  # lint: DD030
                 raise ExportError(f"{message}; export for Airflow 3")
@@ -264,7 +273,7 @@ class _Module:
 
     def _group(self, w: Writer, group: Group, indent: int) -> None:
         self.imports.sdk("TaskGroup")
-        kwargs: list[tuple[str, Expr]] = [("group_id", Str(group.id))]
+        kwargs: list[tuple[str, Expr]] = [("group_id", Str(airflow_local_id(group)))]
         if group.tooltip:
             kwargs.append(("tooltip", Str(group.tooltip)))
         if not group.prefix_group_id:
@@ -278,18 +287,18 @@ class _Module:
         self._block(w, group.id, indent + 4)
 
     def _task(self, w: Writer, task: Task, indent: int) -> None:
-        cls, var = self.classes[task.operator], self.names[task.id]
+        cls, var, task_id = self.classes[task.operator], self.names[task.id], airflow_local_id(task)
         kwargs = self._task_kwargs(task)
         if task.fan_out is not None:
             self._fan_out(w, task, cls, var, kwargs, indent)
         elif task.mapping is not None:
             expand = [(_kwarg_name(arg, f"task {task.id!r}"), self._source(task, arg, src))
                       for arg, src in task.mapping.expand.items()]
-            partial = call_kw(f"{cls}.partial", [], [("task_id", Str(task.id)), *kwargs])
+            partial = call_kw(f"{cls}.partial", [], [("task_id", Str(task_id)), *kwargs])
             w.stmt(Chain(partial, "expand", call_kw("", [], expand)), indent, f"{var} = ")
         else:
-            w.stmt(call_kw(cls, [], [("task_id", Str(task.id)), *kwargs]), indent, f"{var} = ",
-                   noqa=None if var == task.id else "AIR001")
+            w.stmt(call_kw(cls, [], [("task_id", Str(task_id)), *kwargs]), indent, f"{var} = ",
+                   noqa=None if var == task_id else "AIR001")
 
     def _source(self, task: Task, arg: str, source) -> Expr:
         if isinstance(source, list):
@@ -298,7 +307,7 @@ class _Module:
 
     def _fan_out(self, w: Writer, task: Task, cls: str, var: str, kwargs: list, indent: int) -> None:
         fan = task.fan_out
-        task_id = Raw(f'f"{task.id}_{{i}}"')  # ids are checked by task_id_problem: no quotes or braces
+        task_id = Raw(f'f"{airflow_local_id(task)}_{{i}}"')  # ids are checked by task_id_problem: no quotes or braces
         pad = " " * indent
         w.add([f"{pad}{var} = []"])
         if fan.values is not None and fan.arg:

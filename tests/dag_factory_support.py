@@ -131,6 +131,48 @@ def dotted_ids() -> Design:
     )
 
 
+def own_airflow_ids() -> Design:
+    """Tasks and groups whose Airflow ids (task_id, group_id) are not their design ids, in every role: in
+    groups, as an edge end, a fan-out, a branch and its choices, a mapping's upstream; each name still
+    unique in the DAG, as dag-factory needs."""
+    retry = TaskArgs(retries=1)
+    return Design(
+        dag=DagSettings(dag_id="own_airflow_ids", default_args=retry),
+        groups=(Group(id="g_sales", group_id="sales"), Group(id="g_inner", group_id="inner", parent="g_sales")),
+        tasks=(
+            Task(id="src_1", task_id="list_files", operator="python",
+                 args={"python_callable": "sample_callables.list_files"}),
+            Task(id="x_1", task_id="extract", group="g_sales"),
+            Task(id="x_2", task_id="load", group="g_inner", fan_out=StaticFanOut(count=2)),
+            Task(id="pick_1", task_id="pick", operator="branch_python", branches=["each_1", "full_1"],
+                 args={"python_callable": "sample_callables.choose_load_mode"}),
+            Task(id="each_1", task_id="each_file", operator="python",
+                 args={"python_callable": "sample_callables.process_file"},
+                 mapping=DynamicMapping(expand={"op_args": UpstreamOutput(task="src_1")})),
+            Task(id="full_1", task_id="full"),
+        ),
+        edges=(Edge(upstream="src_1", downstream="g_inner"), Edge(upstream="x_1", downstream="g_inner"),
+               Edge(upstream="g_sales", downstream="pick_1"), Edge(upstream="pick_1", downstream="each_1"),
+               Edge(upstream="pick_1", downstream="full_1")),
+    )
+
+
+def same_airflow_ids_in_two_groups() -> Design:
+    """A task `extract` and a group `inner` (holding a task `load`) in each of two groups, as Airflow allows and
+    the Airflow importer brings them (design ids made unique, Airflow ids kept); dag-factory cannot name them."""
+    retry = TaskArgs(retries=1)
+    return Design(
+        dag=DagSettings(dag_id="same_airflow_ids", default_args=retry),
+        groups=(Group(id="s1"), Group(id="s2"), Group(id="inner", parent="s1"),
+                Group(id="inner_2", group_id="inner", parent="s2")),
+        tasks=(Task(id="extract", group="s1"), Task(id="extract_2", task_id="extract", group="s2"),
+               Task(id="load", group="inner"), Task(id="load_2", task_id="load", group="inner_2"), Task(id="end")),
+        edges=(Edge(upstream="s1", downstream="s2"), Edge(upstream="extract", downstream="inner"),
+               Edge(upstream="extract_2", downstream="inner_2"), Edge(upstream="s2", downstream="end")),
+    )
+
+
 def extra_designs() -> dict[str, Design]:
     """Designs next to the samples in the export, import and cross-exporter tests."""
-    return {"edge_features": edge_features(), "asset_any": asset_any(), "dotted_ids": dotted_ids()}
+    return {"edge_features": edge_features(), "asset_any": asset_any(), "dotted_ids": dotted_ids(),
+            "own_airflow_ids": own_airflow_ids()}

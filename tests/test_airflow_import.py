@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from designer.analysis.structure import expected_structure
 from designer.cli import main
 from designer.importers.airflow_python import DagFileError, Limits, import_airflow_python
 from designer.model import AssetSchedule, IntervalSchedule, Param, TaskArgs, TriggerRule, UpstreamOutput
@@ -176,21 +177,27 @@ def test_each_construct_lands_in_the_design(tmp_path):
     assert all("unusual_prefix" not in n.message for n in result.notes)
 
 
-def test_interval_schedule_and_renamed_duplicate_ids(tmp_path):
+def test_interval_schedule_and_ids_reused_in_groups(tmp_path):
     text = HEADER + textwrap.dedent("""
         import datetime as dt
         from airflow.sdk import TaskGroup
-        with DAG("dupes", schedule=dt.timedelta(hours=2)):
-            with TaskGroup("g1"):
-                EmptyOperator(task_id="t")
-            with TaskGroup("g2"):
-                EmptyOperator(task_id="t")
+        with DAG("dupes", schedule=dt.timedelta(hours=2), start_date=dt.datetime(2024, 1, 1)):
+            for name in ("g1", "g2"):
+                with TaskGroup(name):
+                    EmptyOperator(task_id="t")
+                    with TaskGroup("inner"):
+                        EmptyOperator(task_id="t")
         """)
     result = import_airflow_python(_write(tmp_path, "dupes", text), SMALL)
     (design,) = result.designs
     assert design.dag.schedule == IntervalSchedule(interval=dt.timedelta(hours=2))
-    assert sorted((t.id, t.group) for t in design.tasks) == [("t", "g1"), ("t_2", "g2")]
-    assert any(n.path[1:] == ("tasks", "g2.t") and "renamed to t_2" in n.message for n in result.notes)
+    # Design ids are made unique; each task and group keeps the id Airflow gave it within its group.
+    assert sorted((t.id, t.task_id, t.group) for t in design.tasks) == [
+        ("t", None, "g1"), ("t_2", "t", "inner"), ("t_3", "t", "g2"), ("t_4", "t", "inner_2")]
+    assert sorted((g.id, g.group_id, g.parent) for g in design.groups) == [
+        ("g1", None, None), ("g2", None, None), ("inner", None, "g1"), ("inner_2", "inner", "g2")]
+    assert sorted(expected_structure(design)["tasks"]) == ["g1.inner.t", "g1.t", "g2.inner.t", "g2.t"]
+    assert result.notes == []
 
 
 def test_cli_imports_a_file_a_folder_and_still_yaml(tmp_path, capsys):

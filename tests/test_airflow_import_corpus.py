@@ -105,7 +105,7 @@ def test_airflow_example_dags_round_trip(tmp_path, capsys):
         for design in result.designs:
             dag_notes = notes.get(design.dag.dag_id, {"tasks": set(), "groups": set(), "dag": set(), "callable": set()})
             ns = Namespace(design)
-            noted_ids = {t.id for t in design.tasks if ns.qualify_task(t.id, t.group) in dag_notes["callable"]}
+            noted_ids = {t.id for t in design.tasks if ns.qualify_task(t) in dag_notes["callable"]}
             fixed = _follow_callable_notes(design, noted_ids)
             followed[design.dag.dag_id] = fixed != design
             try:

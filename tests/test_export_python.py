@@ -28,6 +28,7 @@ from exporters import ExportError, export
 from exporters.python_imports import allowed_modules, check_generated_module
 from exporters.python_module import _Module, render_python
 from tests.conftest import ROOT, sample_paths
+from tests.dag_factory_support import same_airflow_ids_in_two_groups
 from tests.shapes import make
 from tests.support.python_export import load, ruff_problems, structure_problems, write_exports
 
@@ -54,6 +55,7 @@ def _edge_cases() -> list[Design]:
         _renamed(make("a>>b", dag_fields={"schedule": AssetSchedule(assets=["s3://a/x", "s3://a/y"], mode="any")}),
                  "asset_any"),
         _renamed(make("a>>b", dag_fields={"schedule": "@once", "catchup": True}), "once"),
+        same_airflow_ids_in_two_groups(),
     ]
 
 

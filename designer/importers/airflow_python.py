@@ -400,6 +400,7 @@ class _DagBuilder:
         self.raw, self.notes, self.dag_id = raw, notes, raw.dag_id
         self.group_local: dict[str, str] = {}  # Airflow group_id -> design group id
         self.task_local: dict[str, str] = {}  # Airflow task_id -> design task id
+        self.task_own: dict[str, str] = {}  # Airflow task_id -> the task's id within its group
         self.used: set[str] = set()
 
     def note(self, rel: KeyPath, message: str, line: int | None = None) -> None:
@@ -425,20 +426,16 @@ class _DagBuilder:
         return Design(dag=dag, tasks=tuple(tasks), groups=tuple(g for g in groups if g is not None),
                       edges=tuple(edges))
 
-    def _unique(self, local: str, airflow_id: str, kind: str, rel: KeyPath) -> str:
-        """`local`, or a renamed id when another task or group already uses it (designs need local ids
-        unique across the DAG; Airflow only needs the composed ids unique)."""
-        if local not in self.used:
-            self.used.add(local)
-            return local
-        n = 2
-        while f"{local}_{n}" in self.used:
+    def _unique(self, local: str) -> str:
+        """A design id for an item Airflow calls `local` within its group: `local` itself, or `local_<n>` when
+        another task or group already has it (design ids are unique in the DAG; Airflow only needs the
+        composed ids unique, so the item keeps `local` as its own task_id or group_id)."""
+        design_id, n = local, 1
+        while design_id in self.used:
             n += 1
-        renamed = f"{local}_{n}"
-        self.used.add(renamed)
-        self.note(rel, f"{kind} {airflow_id}: its own id {local} is already used by another task or group of this "
-                  f"DAG, and a design needs unique ids; renamed to {renamed}, which changes its Airflow id")
-        return renamed
+            design_id = f"{local}_{n}"
+        self.used.add(design_id)
+        return design_id
 
     # --- settings -------------------------------------------------------------------------------
 
@@ -556,9 +553,9 @@ class _DagBuilder:
 
     def _group(self, raw: RawGroup) -> Group | None:
         rel = ("groups", raw.group_id)
-        local = self._unique(raw.local, raw.group_id, "group", rel)
-        self.group_local[raw.group_id] = local
-        fields: dict[str, Any] = {"id": local, "tooltip": raw.tooltip, "prefix_group_id": raw.prefix_group_id}
+        self.group_local[raw.group_id] = design_id = self._unique(raw.local)
+        fields: dict[str, Any] = {"id": design_id, "group_id": raw.local, "tooltip": raw.tooltip,
+                                  "prefix_group_id": raw.prefix_group_id}
         if raw.parent is not None:
             fields["parent"] = self.group_local.get(raw.parent)
         for key, default in GROUP_COLOUR_DEFAULTS.items():
@@ -580,13 +577,15 @@ class _DagBuilder:
         local = raw.task_id
         if group is not None and group.prefix_group_id and local.startswith(f"{group.group_id}."):
             local = local[len(group.group_id) + 1:]
-        self.task_local[raw.task_id] = self._unique(local, raw.task_id, "task", ("tasks", raw.task_id))
+        self.task_local[raw.task_id] = self._unique(local)
+        self.task_own[raw.task_id] = local
 
     def _task(self, raw: RawTask, downstream: list[str]) -> Task:
         rel = ("tasks", raw.task_id)
         operator = self._operator(raw, rel)
         spec = operator_spec(operator)
-        fields: dict[str, Any] = {"id": self.task_local[raw.task_id], "operator": operator,
+        fields: dict[str, Any] = {"id": self.task_local[raw.task_id], "task_id": self.task_own[raw.task_id],
+                                  "operator": operator,
                                   "trigger_rule": raw.trigger_rule, "doc_md": raw.doc_md}
         if raw.group is not None:
             fields["group"] = self.group_local.get(raw.group)
