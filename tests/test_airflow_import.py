@@ -16,6 +16,7 @@ from designer.cli import main
 from designer.importers.airflow_python import DagFileError, Limits, import_airflow_python
 from designer.model import AssetSchedule, IntervalSchedule, Param, TaskArgs, TriggerRule, UpstreamOutput
 from designer.storage import DesignError, load_design
+from exporters import export
 
 pytestmark = pytest.mark.slow
 
@@ -198,6 +199,97 @@ def test_interval_schedule_and_ids_reused_in_groups(tmp_path):
         ("g1", None, None), ("g2", None, None), ("inner", None, "g1"), ("inner_2", "inner", "g2")]
     assert sorted(expected_structure(design)["tasks"]) == ["g1.inner.t", "g1.t", "g2.inner.t", "g2.t"]
     assert result.notes == []
+
+
+HELPERS = '''
+import enum
+
+from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.providers.standard.operators.python import PythonOperator
+
+
+class Fixed(EmptyOperator):
+    """Passes an argument of its own to the parent class: the file never gave it."""
+
+    def __init__(self, *, tag: str, **kwargs):
+        super().__init__(doc_md=f"fixed {tag}", **kwargs)
+        self.tag = tag
+
+
+class NeedsCallable(PythonOperator):
+    def __init__(self, *, name: str, **kwargs):
+        super().__init__(**kwargs)
+        self.name = name
+
+
+class Level(enum.IntEnum):
+    LOW = 1
+    HIGH = 2
+
+
+class TakesLevel(EmptyOperator):
+    def __init__(self, *, level: Level = Level.LOW, **kwargs):
+        super().__init__(**kwargs)
+        self.level = level
+'''
+
+OPERATOR_CASES = '''
+# airflow dag
+from airflow.sdk import DAG, task
+from airflow.providers.standard.operators.empty import EmptyOperator
+from helpers import Fixed, Level, NeedsCallable, TakesLevel
+
+
+class InFile(EmptyOperator):
+    def __init__(self, *, value=None, **kwargs):
+        super().__init__(**kwargs)
+
+
+with DAG("operator_cases", schedule=None):
+    fixed = Fixed(task_id="fixed", tag="x")
+    needs = NeedsCallable(task_id="needs", name="n", python_callable=lambda: 1)
+    level = TakesLevel(task_id="level", level=Level.HIGH)
+    in_file = InFile.partial(task_id="in_file").expand(value=[1, 2])
+
+    @task.bash
+    def command():
+        return "echo hi"
+
+    @task.virtualenv(requirements=["colorama"])
+    def isolated():
+        return 1
+
+    fixed >> needs >> level >> in_file >> command() >> isolated()
+'''
+
+
+def test_operators_keep_what_the_file_passed_and_stay_loadable(tmp_path):
+    (tmp_path / "helpers.py").write_text(HELPERS, encoding="utf-8")
+    result = import_airflow_python(_write(tmp_path, "operator_cases", OPERATOR_CASES), SMALL)
+    (design,) = result.designs
+    tasks = {t.id: t for t in design.tasks}
+    notes = {n.path[1:]: n.message for n in result.notes}
+    # What Fixed passed to its parent itself (doc_md) is not the file's; what the file passed is kept.
+    assert (tasks["fixed"].operator, tasks["fixed"].args, tasks["fixed"].doc_md) == ("helpers.Fixed", {"tag": "x"},
+                                                                                    None)
+    # A required argument the design cannot hold (a lambda) makes a placeholder that loads, with a note.
+    assert (tasks["needs"].operator, tasks["needs"].args) == ("empty", {})
+    assert "needs python_callable" in notes[("tasks", "needs", "operator")]
+    assert ("tasks", "needs", "python_callable") in notes
+    # An int enum is an object, not its number (which the operator may refuse); it has a default here.
+    assert (tasks["level"].operator, tasks["level"].args) == ("helpers.TakesLevel", {})
+    assert "Level.HIGH" in notes[("tasks", "level", "level")]
+    # A class defined in the DAG file: a placeholder, which cannot map over the class's own argument.
+    assert (tasks["in_file"].operator, tasks["in_file"].mapping) == ("empty", None)
+    assert "is defined in a DAG file" in notes[("tasks", "in_file", "operator")]
+    assert ("tasks", "in_file", "expand", "value") in notes
+    assert (tasks["command"].operator, tasks["command"].args) == ("bash", {})
+    assert "@task.bash" in notes[("tasks", "command", "bash_command")]
+    assert tasks["isolated"].operator == "python_virtualenv"
+    assert tasks["isolated"].args["requirements"] == ["colorama"]
+    given = {"command": {"bash_command": "echo hi"}, "isolated": {"python_callable": "sample_callables.extract"}}
+    export(design.model_copy(update={"tasks": tuple(
+        t.model_copy(update={"args": {**t.args, **given.get(t.id, {})}}) for t in design.tasks)}), "python")
 
 
 def test_cli_imports_a_file_a_folder_and_still_yaml(tmp_path, capsys):

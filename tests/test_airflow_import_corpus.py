@@ -32,7 +32,11 @@ STUB = "sample_callables.extract"
 TASKFLOW_CLASSES = {"_PythonDecoratedOperator": "PythonOperator",
                     "_BranchPythonDecoratedOperator": "BranchPythonOperator",
                     "_ShortCircuitDecoratedOperator": "ShortCircuitOperator",
-                    "DecoratedSensorOperator": "PythonSensor"}
+                    "DecoratedSensorOperator": "PythonSensor",
+                    "_PythonVirtualenvDecoratedOperator": "PythonVirtualenvOperator",
+                    "_PythonExternalDecoratedOperator": "ExternalPythonOperator",
+                    "_BranchPythonVirtualenvDecoratedOperator": "BranchPythonVirtualenvOperator",
+                    "_BranchExternalPythonDecoratedOperator": "BranchExternalPythonOperator"}
 
 
 def _follow_callable_notes(design: Design, noted: set[str]) -> Design:

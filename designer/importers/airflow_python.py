@@ -62,7 +62,15 @@ TASKFLOW_OPERATORS = {
     "airflow.providers.standard.decorators.branch_python._BranchPythonDecoratedOperator": "branch_python",
     "airflow.providers.standard.decorators.short_circuit._ShortCircuitDecoratedOperator": "short_circuit",
     "airflow.providers.standard.decorators.sensor.DecoratedSensorOperator": "python_sensor",
+    "airflow.providers.standard.decorators.python_virtualenv._PythonVirtualenvDecoratedOperator": "python_virtualenv",
+    "airflow.providers.standard.decorators.external_python._PythonExternalDecoratedOperator": "external_python",
+    "airflow.providers.standard.decorators.branch_virtualenv._BranchPythonVirtualenvDecoratedOperator":
+        "branch_python_virtualenv",
+    "airflow.providers.standard.decorators.branch_external_python._BranchExternalPythonDecoratedOperator":
+        "branch_external_python",
 }
+# TaskFlow operator classes whose function returns the command at run time (the design leaves it to be set).
+TASKFLOW_COMMANDS = {"airflow.providers.standard.decorators.bash._BashDecoratedOperator": "bash"}
 # Airflow's TaskGroup colours when none is given.
 GROUP_COLOUR_DEFAULTS = {"ui_color": "CornflowerBlue", "ui_fgcolor": "#000"}
 MAX_PRODUCT = 1024  # Airflow's default core.max_map_length
@@ -244,12 +252,14 @@ class RawClass(_Raw):
     module: str
     name: str
     importable: str | None = None
+    reason: str | None = None
 
 
 class RawTask(_Raw):
     task_id: str
     group: str | None = None
     cls: RawClass = Field(alias="class")
+    required: list[str] = []
     decorated: bool = False
     trigger_rule: str = "all_success"
     is_setup: bool = False
@@ -259,6 +269,10 @@ class RawTask(_Raw):
     kwargs: dict[str, Any] = {}
     mapped: dict[str, Any] | None = None
     function: dict[str, Any] | None = None
+
+    @property
+    def cls_path(self) -> str:
+        return f"{self.cls.module}.{self.cls.name}"
 
 
 class RawGroup(_Raw):
@@ -598,13 +612,24 @@ class _DagBuilder:
             kwargs.pop(key, None)
         overrides = {k: kwargs.pop(k) for k in list(kwargs) if k in TASK_ARG_FIELDS}
         fields["overrides"] = self._task_args(overrides, rel)
-        if raw.decorated:
+        if raw.cls_path in TASKFLOW_COMMANDS:
+            kwargs = self._taskflow_command(raw, kwargs, rel)
+        elif raw.decorated:
             kwargs = self._taskflow(raw, kwargs, rel)
         fields["args"] = self._args(spec, kwargs, rel)
         if raw.mapped is not None:
-            mapping = self._mapping(raw, fields["args"], rel)
+            mapping = self._mapping(raw, spec, fields["args"], rel)
             if mapping is not None:
                 fields["mapping"] = mapping
+        if spec is not None and spec.is_custom:
+            carried = {*fields["args"], *(fields["mapping"].expand if "mapping" in fields else ())}
+            if missing := [name for name in raw.required if name not in carried]:
+                self.note((*rel, "operator"), f"operator class {operator} of task {raw.task_id} needs "
+                          f"{', '.join(missing)}, which the design cannot hold (see the notes on them); imported as "
+                          "an EmptyOperator placeholder, its arguments left out, so that the export loads")
+                fields.update(operator="empty", args={})
+                fields.pop("mapping", None)
+                spec = operator_spec("empty")
         if spec is not None and spec.branches:
             fields["branches"] = sorted(self.task_local[d] for d in downstream if d in self.task_local)
             self.note((*rel, "branches"), f"branch task {raw.task_id}: the tasks it may choose are decided by its "
@@ -612,24 +637,30 @@ class _DagBuilder:
         return validated(Task, fields, rel, self.note, keep=("id", "operator"), nullable=NULLABLE)
 
     def _operator(self, raw: RawTask, rel: KeyPath) -> str:
-        path = f"{raw.cls.module}.{raw.cls.name}"
+        path = raw.cls_path
         if path in TASKFLOW_OPERATORS:
             return TASKFLOW_OPERATORS[path]
+        if path in TASKFLOW_COMMANDS:
+            return TASKFLOW_COMMANDS[path]
         key = operator_key(path)
         if operator_spec(key) is not None and not operator_spec(key).is_custom and key != path:
             return key
-        if raw.cls.importable is None or "." in raw.cls.name or "<" in raw.cls.name:
-            self.note((*rel, "operator"), f"operator class {raw.cls.name} of task {raw.task_id} cannot be imported "
-                      "by the exported DAG (it is defined in a DAG file, whose DAGs importing would register again, "
-                      "or nested, or outside the DAG folder and installed packages); imported as an EmptyOperator "
-                      "placeholder")
+        if raw.cls.importable is None:
+            why = _NOT_IMPORTABLE_CLASS.get(raw.cls.reason or "", _NOT_IMPORTABLE_CLASS["nested"])
+            self.note((*rel, "operator"), f"operator class {raw.cls.module}.{raw.cls.name} of task {raw.task_id} "
+                      f"{why}, so the exported DAG cannot import it; imported as an EmptyOperator placeholder "
+                      "(its arguments are left out)")
             return "empty"
-        custom = f"{raw.cls.importable}.{raw.cls.name}"
-        if raw.decorated:
-            self.note((*rel, "operator"), f"task {raw.task_id} is a TaskFlow task of class {raw.cls.name}; its "
-                      "function cannot be given to a custom operator, so the exported task will not load until "
-                      "it is replaced")
-        return custom
+        return f"{raw.cls.importable}.{raw.cls.name}"
+
+    def _taskflow_command(self, raw: RawTask, kwargs: dict[str, Any], rel: KeyPath) -> dict[str, Any]:
+        """A @task.bash task: its command is what its function returns when the task runs."""
+        self.note((*rel, "bash_command"), f"task {raw.task_id} is a @task.bash task: its command is what its function "
+                  f"{(raw.function or {}).get('text')} returns at run time, which a design cannot hold; bash_command "
+                  "is left empty for you to set")
+        for key in ("bash_command", "python_callable", "op_args", "op_kwargs"):
+            kwargs.pop(key, None)
+        return kwargs
 
     def _taskflow(self, raw: RawTask, kwargs: dict[str, Any], rel: KeyPath) -> dict[str, Any]:
         """A TaskFlow task's function and call arguments as python_callable, op_args and op_kwargs."""
@@ -659,10 +690,6 @@ class _DagBuilder:
                 kept[name] = plain
         if kept:
             kwargs["op_kwargs"] = kept
-        for key in ("multiple_outputs", "templates_exts"):
-            if key in kwargs:
-                self.note((*rel, key), f"{key} of the TaskFlow task is not carried; left out")
-                kwargs.pop(key)
         return kwargs
 
     def _args(self, spec: OperatorSpec | None, kwargs: dict[str, Any], rel: KeyPath) -> dict[str, Any]:
@@ -689,7 +716,8 @@ class _DagBuilder:
                 args[key] = plain
         return args
 
-    def _mapping(self, raw: RawTask, args: dict[str, Any], rel: KeyPath) -> DynamicMapping | None:
+    def _mapping(self, raw: RawTask, spec: OperatorSpec | None, args: dict[str, Any],
+                 rel: KeyPath) -> DynamicMapping | None:
         mapped = raw.mapped or {}
         value = mapped.get("value")
         if mapped.get("kind") != "expand" or not isinstance(value, dict) or not value:
@@ -699,7 +727,10 @@ class _DagBuilder:
         expand: dict[str, Any] = {}
         for name, source in value.items():
             where = (*rel, "expand", name)
-            if _tag(source) == "xcom" and source.get("task") in self.task_local:
+            if spec is not None and not spec.is_custom and not raw.decorated and name not in spec.args:
+                self.note(where, f"expand {name}: {name} is not an argument the design's {spec.label} operator "
+                          "carries; left out")
+            elif _tag(source) == "xcom" and source.get("task") in self.task_local:
                 expand[name] = UpstreamOutput(task=self.task_local[source["task"]])
                 if source.get("via") or source.get("key") != "return_value":
                     self.note(where, f"expand {name} maps over the output of {source['task']} through "
@@ -710,6 +741,7 @@ class _DagBuilder:
             else:
                 self.note(where, f"expand {name} over {shown(source)} cannot be carried; left out")
         if not expand:
+            self.note((*rel, "expand"), f"task {raw.task_id} maps over nothing the design can hold; imported unmapped")
             return None
         if raw.decorated:
             return self._taskflow_mapping(raw, expand, args, rel)
@@ -738,6 +770,14 @@ _NOT_IMPORTABLE = {
                 "(Airflow's auto-register); move it into a module outside the DAG files",
     "wrapped": "can only be imported with its @task decorator, which a task cannot call; give the design an "
                "undecorated function",
+    "unimportable": "lives in a file that is neither in the DAG folder nor in an installed package",
+}
+
+
+_NOT_IMPORTABLE_CLASS = {
+    "dag_file": "is defined in a DAG file, and importing a DAG file from another one registers its DAGs again "
+                "(Airflow's auto-register); move it into a module outside the DAG files",
+    "nested": "is defined inside a function or another class, so no dotted import path reaches it",
     "unimportable": "lives in a file that is neither in the DAG folder nor in an installed package",
 }
 

@@ -88,8 +88,9 @@ def plain(value: Any, ctx: Context, depth: int = 0) -> Any:
     """`value` as JSON data; what JSON cannot hold becomes a tagged mapping (see the module doc)."""
     if value is None or isinstance(value, bool | str):
         return value
-    if isinstance(value, enum.Enum) and isinstance(value.value, str | int):
-        return value.value
+    if isinstance(value, enum.Enum):  # a str enum (TriggerRule, WeightRule) is accepted as its text
+        return value.value if isinstance(value.value, str) else {TAG: "object", "text": f"{type(value).__name__}."
+                                                                                         f"{value.name}"}
     if isinstance(value, int):
         return value if abs(value) < 2**63 else {TAG: "object", "text": _text(value)}
     if isinstance(value, float):
@@ -237,20 +238,30 @@ def _group_chain(group: Any) -> list[Any]:
     return chain
 
 
-def _class_module(cls: type, ctx: Context) -> str | None:
-    """The importable module name of an operator class; None when it is defined in a DAG file, since
-    importing a DAG file from another one registers that file's DAGs again (Airflow's auto-register)."""
+def describe_class(cls: type, ctx: Context) -> dict[str, Any]:
+    """{"module", "name", "importable": the module name an exported DAG can import it from (None when it
+    cannot), "reason": why not ("dag_file", "nested", "unimportable") or None}. A class defined in a DAG
+    file is not importable: importing a DAG file from another one registers that file's DAGs again
+    (Airflow's auto-register)."""
+    out: dict[str, Any] = {"module": cls.__module__, "name": cls.__qualname__, "importable": None, "reason": None}
     module = sys.modules.get(cls.__module__)
     file = getattr(module, "__file__", None)
-    if file and Path(file).resolve() in ctx.dag_files:
-        return None
-    return module_name(module, ctx)
+    if "." in cls.__qualname__ or "<" in cls.__qualname__:
+        out["reason"] = "nested"
+    elif file and Path(file).resolve() in ctx.dag_files:
+        out["reason"] = "dag_file"
+    elif (name := module_name(module, ctx)) is None:
+        out["reason"] = "unimportable"
+    else:
+        out["importable"] = name
+    return out
 
 
 def describe_task(task: Any, dag: Any, ctx: Context) -> dict[str, Any]:
     group = task.task_group
     mapped = hasattr(task, "expand_input")
     cls = task.operator_class if mapped else type(task)
+    internal: set[str] = set()
     inherited = dict(dag.default_args or {})
     for g in reversed(_group_chain(group)):
         inherited.update(g.default_args or {})
@@ -261,21 +272,27 @@ def describe_task(task: Any, dag: Any, ctx: Context) -> dict[str, Any]:
         expand_input = getattr(task, "op_kwargs_expand_input", None) or task.expand_input
     else:
         kwargs = dict(getattr(task, "_BaseOperator__init_kwargs", {}) or {})
+        called = getattr(task, CALLED_WITH, None)
+        if called is not None:  # leave out what the class's __init__ passed to its parent classes itself
+            internal = {k for k in kwargs if k not in called}
+            kwargs = {k: v for k, v in kwargs.items() if k in called}
         expand_input = None
     if "params" in kwargs and not kwargs["params"]:
         kwargs.pop("params")
+    explicit = _explicit(kwargs, inherited, defaults)
     out: dict[str, Any] = {
         "task_id": task.task_id,
         "group": group.group_id if group is not None else None,
-        "class": {"module": cls.__module__, "name": cls.__qualname__,
-                  "importable": _class_module(cls, ctx)},
+        "class": describe_class(cls, ctx),
         "decorated": hasattr(task, "python_callable") and "Decorated" in cls.__name__,
         "trigger_rule": plain(task.trigger_rule, ctx),
         "is_setup": bool(getattr(task, "is_setup", False)),
         "is_teardown": bool(getattr(task, "is_teardown", False)),
-        "doc_md": task.doc_md if isinstance(task.doc_md, str) else None,
+        "doc_md": task.doc_md if isinstance(task.doc_md, str) and "doc_md" not in internal else None,
         "upstream": sorted(task.upstream_task_ids),
-        "kwargs": {k: plain(v, ctx) for k, v in _explicit(kwargs, inherited, defaults).items()},
+        "kwargs": {k: plain(v, ctx) for k, v in explicit.items()},
+        # What the file passed that no __init__ of the class gives a default: an export without it fails.
+        "required": sorted(k for k in (*explicit, *_expand_names(expand_input)) if k not in defaults),
         "mapped": None,
     }
     fn = getattr(task, "python_callable", None) or kwargs.get("python_callable")
@@ -289,6 +306,12 @@ def describe_task(task: Any, dag: Any, ctx: Context) -> dict[str, Any]:
         kind = "kwargs" if by_kwargs else "expand"
         out["mapped"] = {"kind": kind, "value": plain(value, ctx)}
     return out
+
+
+def _expand_names(expand_input: Any) -> list[str]:
+    """The argument names a mapped task expands (none for expand_kwargs over a list or an output)."""
+    value = getattr(expand_input, "value", None)
+    return [k for k in value if isinstance(k, str)] if isinstance(value, dict) else []
 
 
 def describe_group(group: Any, ctx: Context) -> dict[str, Any]:
@@ -402,6 +425,28 @@ def describe_dag(dag: Any, ctx: Context) -> dict[str, Any]:
     }
 
 
+CALLED_WITH = "_designer_called_with"
+
+
+def record_operator_calls() -> None:
+    """Make every operator remember the keyword names its creator passed. Airflow records the arguments of
+    every __init__ in the class chain (`_BaseOperator__init_kwargs`), including those a subclass passes to
+    its parent itself (ApprovalOperator passes `options`), which an export must not repeat."""
+    from airflow.sdk.bases.operator import BaseOperatorMeta
+
+    create = BaseOperatorMeta.__call__
+
+    def call(cls: Any, *args: Any, **kwargs: Any) -> Any:
+        made = create(cls, *args, **kwargs)
+        try:
+            object.__setattr__(made, CALLED_WITH, frozenset(kwargs))
+        except (AttributeError, TypeError):  # an operator without a __dict__: all recorded arguments are kept
+            pass
+        return made
+
+    BaseOperatorMeta.__call__ = call
+
+
 def load(path: Path) -> Any:
     """DagBag of `path` as Airflow 3's DAG processor builds it (the folder on sys.path); safe mode (skip
     files without "airflow" and "dag") for folders, as Airflow does, but not for a file named explicitly."""
@@ -413,6 +458,7 @@ def load(path: Path) -> Any:
 
 def run(path: Path) -> dict[str, Any]:
     root = path if path.is_dir() else path.parent
+    record_operator_calls()
     try:
         bag = load(path)
     except SystemExit as exc:
