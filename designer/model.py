@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Self
 
@@ -101,15 +101,128 @@ class IntervalSchedule(_Frozen):
     interval: Duration
 
 
-class AssetSchedule(_Frozen):
-    """Run when assets are updated (Airflow: `schedule=[Asset(...)]` or `Asset(a) | Asset(b)`)."""
+class NamedAsset(_Frozen):
+    """An asset given more than its URI (Airflow: `Asset(name="orders", uri="s3://b/orders", group=...,
+    extra={...})`); a text item of an asset schedule is `Asset("<uri>")`, whose name is its URI."""
 
-    assets: Annotated[tuple[str, ...], Field(min_length=1)]
+    uri: str
+    name: str | None = Field(None, description="None: the URI is the name.")
+    group: str | None = Field(None, description="None: Airflow's default group.")
+    extra: FrozenDict[str, Any] = FrozenDict()
+
+    @field_validator("extra")
+    @classmethod
+    def _plain_extra(cls, value: Any) -> Any:
+        return require_plain_data(value)
+
+
+class AssetAlias(_Frozen):
+    """An asset alias in an asset condition (Airflow: `AssetAlias("name")`): whatever assets a task attaches
+    to the alias at run time."""
+
+    alias: Annotated[str, Field(min_length=1)]
+
+
+class AssetSchedule(_Frozen):
+    """Run when assets are updated: all of them or any (Airflow: `schedule=[Asset(a), Asset(b)]`,
+    `Asset(a) | Asset(b)`). An item is an asset URI, a named asset, an alias, or a nested condition, so
+    `a | (b & c)` is `{mode: any, assets: [a, {mode: all, assets: [b, c]}]}`."""
+
+    assets: Annotated[tuple[str | NamedAsset | AssetAlias | AssetSchedule, ...], Field(min_length=1)]
     mode: Literal["all", "any"] = "all"
+
+    @field_validator("assets")
+    @classmethod
+    def _not_too_deep(cls, assets: tuple) -> tuple:
+        if condition_depth(assets) > MAX_CONDITION_DEPTH:
+            raise ValueError(f"asset conditions are nested more than {MAX_CONDITION_DEPTH} levels deep")
+        return assets
+
+
+class TimetableSchedule(_Frozen):
+    """A timetable object: its class by dotted import path and its keyword arguments, plain data only
+    (Airflow: `schedule=CronPartitionTimetable(cron="0 * * * *", timezone="UTC")`, a plugin's timetable)."""
+
+    timetable: str = Field(description="Dotted import path of the timetable class.")
+    kwargs: FrozenDict[str, Any] = FrozenDict()
+
+    @field_validator("kwargs")
+    @classmethod
+    def _plain_kwargs(cls, value: Any) -> Any:
+        return require_plain_data(value)
+
+
+class AssetOrTimeSchedule(_Frozen):
+    """Run on a time schedule and also whenever assets are updated (Airflow: `AssetOrTimeSchedule`). The time
+    schedule is a cron expression or preset (run in UTC) or a timetable object."""
+
+    timetable: str | TimetableSchedule
+    assets: AssetSchedule
 
 
 # A string is a cron expression or a preset such as "@daily"; None means manual runs only.
-Schedule = str | IntervalSchedule | AssetSchedule | None
+Schedule = str | IntervalSchedule | AssetSchedule | AssetOrTimeSchedule | TimetableSchedule | None
+MAX_CONDITION_DEPTH = 16  # nested asset conditions (`a | (b & (c | ...))`)
+
+
+def condition_depth(assets: Iterable[Any]) -> int:
+    """Levels of nested asset conditions in `assets` (1 for a flat list)."""
+    return 1 + max((condition_depth(a.assets) for a in assets if isinstance(a, AssetSchedule)), default=0)
+
+
+def schedule_timetable(schedule: Any) -> TimetableSchedule | None:
+    """The timetable object a schedule names (itself, or an AssetOrTimeSchedule's time part), or None."""
+    if isinstance(schedule, AssetOrTimeSchedule):
+        schedule = schedule.timetable
+    return schedule if isinstance(schedule, TimetableSchedule) else None
+
+
+def timetable_path(schedule: Any) -> tuple[str, ...]:
+    """The key path of `schedule_timetable(schedule)` in the DAG settings."""
+    return ("schedule", "timetable") if isinstance(schedule, AssetOrTimeSchedule) else ("schedule",)
+
+
+def _asset_items(schedule: Any) -> Iterator[tuple[tuple, str | NamedAsset | AssetAlias]]:
+    """(key path under the schedule, item) of every asset URI and alias in a schedule: nested conditions and an
+    AssetOrTimeSchedule's assets included."""
+    if isinstance(schedule, AssetOrTimeSchedule):
+        yield from ((("assets", *path), item) for path, item in _asset_items(schedule.assets))
+    elif isinstance(schedule, AssetSchedule):
+        for j, item in enumerate(schedule.assets):
+            if isinstance(item, AssetSchedule):
+                yield from ((("assets", j, *path), inner) for path, inner in _asset_items(item))
+            else:
+                yield ("assets", j), item
+
+
+def asset_uris(schedule: Any) -> Iterator[tuple[tuple, str]]:
+    """(key path under the schedule, URI) of every asset URI a schedule waits for."""
+    for path, item in _asset_items(schedule):
+        if isinstance(item, str):
+            yield path, item
+        elif isinstance(item, NamedAsset):
+            yield (*path, "uri"), item.uri
+
+
+def asset_names(schedule: Any) -> Iterator[tuple[tuple, str, str]]:
+    """(key path under the schedule, what it is, text) of every asset name, group and alias a schedule names."""
+    for path, item in _asset_items(schedule):
+        if isinstance(item, AssetAlias):
+            yield (*path, "alias"), "asset alias", item.alias
+        elif isinstance(item, NamedAsset):
+            for field in ("name", "group"):
+                if (text := getattr(item, field)) is not None:
+                    yield (*path, field), f"asset {field}", text
+
+
+def asset_aliases(schedule: Any) -> Iterator[tuple[tuple, str]]:
+    """(key path under the schedule, alias name) of every asset alias a schedule waits for."""
+    return (((*path, "alias"), item.alias) for path, item in _asset_items(schedule) if isinstance(item, AssetAlias))
+
+
+def named_assets(schedule: Any) -> Iterator[tuple[tuple, NamedAsset]]:
+    """(key path under the schedule, asset) of every named asset a schedule waits for."""
+    return ((path, item) for path, item in _asset_items(schedule) if isinstance(item, NamedAsset))
 
 
 class Param(_Frozen):

@@ -12,7 +12,16 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from designer.ids import Namespace, airflow_local_id, airflow_local_ids
-from designer.model import AssetSchedule, Design, TriggerRule
+from designer.model import (
+    AssetOrTimeSchedule,
+    Design,
+    TriggerRule,
+    asset_aliases,
+    asset_uris,
+    named_assets,
+    schedule_timetable,
+    timetable_path,
+)
 from designer.operators import as_timedelta, operator_spec
 from designer.validity import MAX_DATA_DEPTH, ValueProblem
 
@@ -48,6 +57,13 @@ def dag_factory_limits(design: Design) -> Iterator[ValueProblem]:
                 f"group {group.id!r} has prefix_group_id: false, which dag-factory 1.1 mishandles (dependencies "
                 "of its tasks fail with KeyError)")
     yield from _dag_factory_name_clashes(design)
+    for path, asset in named_assets(design.dag.schedule):
+        yield from _magic_keys(asset.extra, ("dag", "schedule", *path, "extra"), (), f"asset {asset.uri[:60]!r} extra")
+    if (timetable := schedule_timetable(design.dag.schedule)) is not None:
+        where = ("dag", *timetable_path(design.dag.schedule), "kwargs")
+        for name, value in timetable.kwargs.items():
+            yield from _magic(name, (*where, name), (), f"timetable argument name {name!r}")
+            yield from _magic_keys(value, (*where, name), (), f"timetable argument {name!r}")
     for name, param in design.dag.params.items():
         yield from _magic(name, ("dag", "params", name), (), f"param name {name!r}")
         yield from _magic_keys(param.default, ("dag", "params", name, "default"), (), f"param {name!r}")
@@ -105,11 +121,24 @@ def airflow2_limits(design: Design) -> Iterator[ValueProblem]:
         if task.trigger_rule == TriggerRule.ALL_DONE_MIN_ONE_SUCCESS:
             yield ("tasks", i, "trigger_rule"), (task.id,), (
                 f"task {task.id!r}: trigger rule all_done_min_one_success does not exist in Airflow 2")
-    if isinstance(design.dag.schedule, AssetSchedule):
-        for j, uri in enumerate(design.dag.schedule.assets):
-            if not uri.isascii():
-                yield ("dag", "schedule", "assets", j), (), (
-                    f"the asset schedule's URI {uri[:60]!r} has non-ASCII characters, which Airflow 2 refuses")
+    schedule = design.dag.schedule
+    for path, uri in asset_uris(schedule):
+        if not uri.isascii():
+            yield ("dag", "schedule", *path), (), (
+                f"the asset schedule's URI {uri[:60]!r} has non-ASCII characters, which Airflow 2 refuses")
+    for path, alias in asset_aliases(schedule):
+        yield ("dag", "schedule", *path), (), (f"the schedule waits for the asset alias {alias[:60]!r}; Airflow 2.9 "
+                                                "has no aliases (DatasetAlias came in 2.10)")
+    for path, asset in named_assets(schedule):
+        if asset.name is not None or asset.group is not None:
+            yield ("dag", "schedule", *path), (), (f"the asset {asset.uri[:60]!r} has a name or group, which Airflow 2 "
+                                                    "datasets do not have")
+    if isinstance(schedule, AssetOrTimeSchedule):
+        yield ("dag", "schedule"), (), ("the schedule is an AssetOrTimeSchedule, which Airflow 2 calls "
+                                        "DatasetOrTimeSchedule with other arguments")
+    if (timetable := schedule_timetable(schedule)) is not None and timetable.timetable.startswith("airflow.sdk."):
+        yield ("dag", *timetable_path(schedule), "timetable"), (), (
+            f"the timetable {timetable.timetable!r} is an Airflow 3 class (airflow.sdk does not exist in Airflow 2)")
 
 
 def _magic(key: Any, where: tuple, who: tuple[str, ...], what: str) -> Iterator[ValueProblem]:

@@ -25,7 +25,20 @@ from designer.ids import (
     task_id_problem,
     unique_python_names,
 )
-from designer.model import AssetSchedule, Design, Group, IntervalSchedule, Task, TaskArgs, TriggerRule
+from designer.model import (
+    AssetAlias,
+    AssetOrTimeSchedule,
+    AssetSchedule,
+    Design,
+    Group,
+    IntervalSchedule,
+    NamedAsset,
+    Task,
+    TaskArgs,
+    TimetableSchedule,
+    TriggerRule,
+    asset_uris,
+)
 from designer.operators import OperatorSpec, as_timedelta, operator_spec
 from designer.target_limits import airflow2_limits
 from designer.validity import argument_name_problem, asset_uri_problem, dotted_path_problem, fanned_out_sources
@@ -141,10 +154,9 @@ class _Module:
             for arg, source in fanned_out_sources(task, self.ns.tasks):  # lint: DD016
                 raise ExportError(f"task {task.id!r} maps {arg} over the output of {source!r}, which is "
                                   "fanned out into several tasks and has no single output")
-        if isinstance(self.design.dag.schedule, AssetSchedule):
-            for uri in self.design.dag.schedule.assets:
-                if problem := asset_uri_problem(uri):  # lint: DD022
-                    raise ExportError(f"the asset schedule's URI {uri[:60]!r} {problem}")
+        for _, uri in asset_uris(self.design.dag.schedule):
+            if problem := asset_uri_problem(uri):  # lint: DD022
+                raise ExportError(f"the asset schedule's URI {uri[:60]!r} {problem}")
 
     def _operator_class(self, task: Task) -> str:
         spec = operator_spec(task.operator)
@@ -387,10 +399,50 @@ class _Module:
             return Str(schedule)
         if isinstance(schedule, IntervalSchedule):
             return timedelta_expr(schedule.interval)
-        assets = [call(self.imports.sdk("Asset"), Str(uri)) for uri in schedule.assets]
-        if schedule.mode == "any" and len(assets) > 1:
-            return BinOp("|", tuple(assets))
-        return list_of(assets)
+        if isinstance(schedule, TimetableSchedule):
+            return self._timetable(schedule)
+        if isinstance(schedule, AssetOrTimeSchedule):
+            timetable = schedule.timetable
+            if isinstance(timetable, str):  # a cron expression or preset, run in UTC as a plain cron schedule
+                timetable_expr: Expr = call(self.imports.sdk("CronTriggerTimetable"), Str(timetable),
+                                            timezone=Str("UTC"))
+            else:
+                timetable_expr = self._timetable(timetable)
+            return call(self.imports.sdk("AssetOrTimeSchedule"), timetable=timetable_expr,
+                        assets=self._condition(schedule.assets))
+        return self._condition(schedule)
+
+    def _asset(self, item: str | NamedAsset | AssetAlias) -> Expr:
+        if isinstance(item, AssetAlias):
+            return call(self.imports.sdk("AssetAlias"), Str(item.alias))
+        if isinstance(item, str):
+            return call(self.imports.sdk("Asset"), Str(item))
+        # Asset's first parameter is the name: a named asset names both.
+        kwargs: dict[str, Expr] = {"name": Str(item.name), "uri": Str(item.uri)} if item.name is not None else {}
+        if item.group is not None:
+            kwargs["group"] = Str(item.group)
+        if item.extra:
+            kwargs["extra"] = lit(item.extra, "asset extra")
+        args = () if item.name is not None else (Str(item.uri),)
+        return call(self.imports.sdk("Asset"), *args, **kwargs)
+
+    def _condition(self, condition: AssetSchedule, nested: bool = False) -> Expr:
+        """An asset condition as Airflow spells it: `[a, b]` for all of some assets, else `a & (b | c)`; a
+        condition of one item is `AssetAll(a)` (or AssetAny) inside another."""
+        operands = tuple(self._condition(item, True) if isinstance(item, AssetSchedule) else self._asset(item)
+                         for item in condition.assets)
+        if not nested and condition.mode == "all" and not any(isinstance(i, AssetSchedule) for i in condition.assets):
+            return list_of(list(operands))  # the plain form: [Asset(a), Asset(b)]
+        if len(operands) == 1:
+            return call(self.imports.sdk("AssetAll" if condition.mode == "all" else "AssetAny"), operands[0])
+        return BinOp("&" if condition.mode == "all" else "|", operands, parens=nested)
+
+    def _timetable(self, timetable: TimetableSchedule) -> Expr:
+        if problem := dotted_path_problem(timetable.timetable):  # lint: DD022
+            raise ExportError(f"timetable {timetable.timetable!r} {problem}")
+        kwargs = [(_kwarg_name(name, "the timetable"), lit(value, f"timetable argument {name!r}"))
+                  for name, value in timetable.kwargs.items()]
+        return call_kw(self.imports.bind(timetable.timetable, "_timetable"), [], kwargs)
 
     def _params(self) -> Expr:
         items = []

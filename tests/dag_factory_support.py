@@ -11,6 +11,8 @@ import shutil
 from pathlib import Path
 
 from designer.model import (
+    AssetAlias,
+    AssetOrTimeSchedule,
     AssetSchedule,
     DagSettings,
     Design,
@@ -18,10 +20,12 @@ from designer.model import (
     Edge,
     Group,
     IntervalSchedule,
+    NamedAsset,
     Param,
     StaticFanOut,
     Task,
     TaskArgs,
+    TimetableSchedule,
     UpstreamOutput,
 )
 from exporters import export
@@ -172,7 +176,36 @@ def same_airflow_ids_in_two_groups() -> Design:
     )
 
 
+# Schedules beyond cron and intervals: nested asset conditions with aliases and named assets, timetable objects
+# (with and without arguments) and asset-or-time schedules (cron text or a timetable object as the time part).
+NESTED_ASSETS = AssetSchedule(mode="any", assets=[
+    "s3://b/x", AssetSchedule(assets=[NamedAsset(uri="s3://b/y", name="y", group="reports", extra={"hi": "bye"}),
+                                      AssetAlias(alias="late-files")])])
+SCHEDULES = {
+    "nested_assets": NESTED_ASSETS,
+    "alias_only": AssetSchedule(assets=[AssetAlias(alias="any-file")]),
+    "long_condition": AssetSchedule(mode="all", assets=[
+        AssetSchedule(mode="any", assets=[f"s3://a-rather-long-bucket-name/{p}/part-0000.parquet" for p in "xyz"]),
+        AssetSchedule(mode="any", assets=["s3://b/1", AssetSchedule(assets=["s3://b/2", "s3://b/3"])])]),
+    "partition_timetable": TimetableSchedule(timetable="airflow.sdk.CronPartitionTimetable",
+                                             kwargs={"cron": "15 * * * *", "timezone": "Europe/Amsterdam"}),
+    "runtime_timetable": TimetableSchedule(timetable="airflow.sdk.PartitionedAtRuntime"),
+    "asset_or_cron": AssetOrTimeSchedule(timetable="0 1 * * 3", assets=NESTED_ASSETS),
+    "asset_or_timetable": AssetOrTimeSchedule(
+        timetable=TimetableSchedule(timetable="airflow.sdk.CronTriggerTimetable",
+                                    kwargs={"expression": "0 6 * * *", "timezone": "Asia/Tokyo"}),
+        assets=AssetSchedule(assets=[NamedAsset(uri="s3://b/z", name="z")])),
+}
+
+
+def schedule_designs() -> dict[str, Design]:
+    """One small design per entry of SCHEDULES."""
+    return {f"schedule_{name}": Design(dag=DagSettings(dag_id=f"schedule_{name}", schedule=schedule),
+                                       tasks=(Task(id="only", overrides=TaskArgs(retries=1)),))
+            for name, schedule in SCHEDULES.items()}
+
+
 def extra_designs() -> dict[str, Design]:
     """Designs next to the samples in the export, import and cross-exporter tests."""
     return {"edge_features": edge_features(), "asset_any": asset_any(), "dotted_ids": dotted_ids(),
-            "own_airflow_ids": own_airflow_ids()}
+            "own_airflow_ids": own_airflow_ids(), **schedule_designs()}

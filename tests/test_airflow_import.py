@@ -14,7 +14,18 @@ import pytest
 from designer.analysis.structure import expected_structure
 from designer.cli import main
 from designer.importers.airflow_python import DagFileError, Limits, import_airflow_python
-from designer.model import AssetSchedule, IntervalSchedule, Param, TaskArgs, TriggerRule, UpstreamOutput
+from designer.model import (
+    AssetAlias,
+    AssetOrTimeSchedule,
+    AssetSchedule,
+    IntervalSchedule,
+    NamedAsset,
+    Param,
+    TaskArgs,
+    TimetableSchedule,
+    TriggerRule,
+    UpstreamOutput,
+)
 from designer.storage import DesignError, load_design
 from exporters import export
 
@@ -290,6 +301,59 @@ def test_operators_keep_what_the_file_passed_and_stay_loadable(tmp_path):
     given = {"command": {"bash_command": "echo hi"}, "isolated": {"python_callable": "sample_callables.extract"}}
     export(design.model_copy(update={"tasks": tuple(
         t.model_copy(update={"args": {**t.args, **given.get(t.id, {})}}) for t in design.tasks)}), "python")
+
+
+TIMETABLES = '''
+from airflow.timetables.base import Timetable
+
+
+class EveryNDays(Timetable):
+    def __init__(self, days: int, *, hour: int = 0):
+        self.days, self.hour = days, hour
+
+    def serialize(self):
+        return {"days": self.days, "hour": self.hour}
+'''
+
+SCHEDULES = '''
+# airflow dag
+from airflow.sdk import DAG, Asset, AssetAlias, AssetOrTimeSchedule, CronPartitionTimetable, CronTriggerTimetable
+from airflow.providers.standard.operators.empty import EmptyOperator
+from timetables import EveryNDays
+
+a, b = Asset("s3://b/a"), Asset(name="b", uri="s3://b/b", extra={"k": 1})
+changed = EveryNDays(3)
+changed.days = 4
+schedules = {
+    "nested": a | (b & AssetAlias("late")),
+    "custom": EveryNDays(3, hour=6),
+    "changed": changed,
+    "partition": CronPartitionTimetable("0 * * * *", timezone="Europe/Amsterdam"),
+    "either": AssetOrTimeSchedule(timetable=CronTriggerTimetable("0 1 * * *", timezone="UTC"), assets=[a]),
+    "zoned": CronTriggerTimetable("0 1 * * *", timezone="Asia/Tokyo"),
+}
+for name, schedule in schedules.items():
+    with DAG(name, schedule=schedule):
+        EmptyOperator(task_id="t")
+'''
+
+
+def test_schedules_of_every_kind_are_carried_or_noted(tmp_path):
+    (tmp_path / "timetables.py").write_text(TIMETABLES, encoding="utf-8")
+    result = import_airflow_python(_write(tmp_path, "schedules", SCHEDULES), SMALL)
+    schedules = {d.dag.dag_id: d.dag.schedule for d in result.designs}
+    notes = {n.path[0]: n.message for n in result.notes if n.path[1:] == ("schedule",)}
+    assert schedules["nested"] == AssetSchedule(mode="any", assets=[
+        "s3://b/a", AssetSchedule(assets=[NamedAsset(uri="s3://b/b", name="b", extra={"k": 1}),
+                                          AssetAlias(alias="late")])])
+    assert schedules["custom"] == TimetableSchedule(timetable="timetables.EveryNDays", kwargs={"days": 3, "hour": 6})
+    assert schedules["changed"] is None and "does not give the same timetable" in notes["changed"]
+    assert schedules["partition"] == TimetableSchedule(timetable="airflow.sdk.CronPartitionTimetable",
+                                                       kwargs={"cron": "0 * * * *", "timezone": "Europe/Amsterdam"})
+    assert schedules["either"] == AssetOrTimeSchedule(timetable="0 1 * * *", assets=AssetSchedule(assets=["s3://b/a"]))
+    assert schedules["zoned"] == TimetableSchedule(timetable="airflow.sdk.CronTriggerTimetable",
+                                                   kwargs={"expression": "0 1 * * *", "timezone": "Asia/Tokyo"})
+    assert set(notes) == {"changed"}
 
 
 def test_cli_imports_a_file_a_folder_and_still_yaml(tmp_path, capsys):

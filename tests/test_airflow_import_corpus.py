@@ -69,6 +69,9 @@ def _differences(original: dict, again: dict | None) -> list[tuple[str, str]]:
                                         f"{again['groups'].get(gid, '-')}"))
     if original["timetable"] != again["timetable"]:
         out.append(("schedule", f"timetable {original['timetable']} became {again['timetable']}"))
+    elif original["timetable_detail"] != again["timetable_detail"]:
+        out.append(("schedule", f"timetable {str(original['timetable_detail'])[:200]} became "
+                                f"{str(again['timetable_detail'])[:200]}"))
     return out
 
 

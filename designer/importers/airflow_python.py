@@ -37,6 +37,8 @@ from designer.importers import shown as shown_data
 from designer.importers.airflow_worker import OUTPUT_BYTES
 from designer.importers.dag_factory_values import TASK_ARG_FIELDS, operator_key
 from designer.model import (
+    AssetAlias,
+    AssetOrTimeSchedule,
     AssetSchedule,
     DagSettings,
     Design,
@@ -44,9 +46,11 @@ from designer.model import (
     Edge,
     Group,
     IntervalSchedule,
+    NamedAsset,
     Param,
     Task,
     TaskArgs,
+    TimetableSchedule,
     UpstreamOutput,
 )
 from designer.operators import OperatorSpec, operator_spec
@@ -494,26 +498,93 @@ class _DagBuilder:
             return value
         if kind == "timedelta":
             return IntervalSchedule(interval=_timedelta(value))
-        if kind == "cron" and isinstance(value.get("expression"), str):
-            if value.get("timezone") not in ("UTC", "Etc/UTC") or value.get("interval") != 0 or value.get(
-                    "run_immediately") is not False:
-                self.note(("schedule",), f"CronTriggerTimetable {value['expression']} in {value.get('timezone')}: "
-                          "the design keeps the cron expression only (run in UTC, no data interval, no "
-                          "run_immediately)")
-            return value["expression"]
-        if kind == "assets" and isinstance(value.get("assets"), list):
-            names = []
-            for item in value["assets"]:
-                if item.get("plain"):
-                    names.append(item["name"])
-                else:
-                    names.append(item["uri"])
-                    self.note(("schedule",), f"asset {item.get('name')}: its name, group, extra or watchers are "
-                              "not part of the design; kept by URI only")
-            return AssetSchedule(assets=names, mode="any" if value.get("mode") == "any" else "all")
-        self.note(("schedule",), f"schedule {shown(value, 160)} is not supported (designs hold cron or presets, "
-                  "fixed intervals and flat any/all asset lists); the DAG is imported without a schedule")
+        if kind == "assets":
+            return self._assets(value, ("schedule",))
+        if kind == "timetable":
+            return self._timetable(value, ("schedule",), cron=True)
+        if kind == "asset_or_time" and _tag(value.get("assets")) == "assets":
+            timetable = self._timetable(value.get("timetable"), ("schedule", "timetable"), cron=True)
+            assets = self._assets(value["assets"], ("schedule", "assets"))
+            if timetable is not None and assets is not None:
+                return AssetOrTimeSchedule(timetable=timetable, assets=assets)
+        self.note(("schedule",), f"schedule {shown(value, 160)} is not one a design can hold (cron or presets, "
+                  "fixed intervals, asset conditions, timetables built from plain arguments); the DAG is imported "
+                  "without a schedule")
         return None
+
+    def _assets(self, value: dict, rel: KeyPath) -> AssetSchedule | None:
+        """An asset condition; None (with a note) when an item is not an asset, an alias or a condition."""
+        items: list[Any] = []
+        for item in value.get("assets") or []:
+            if _tag(item) == "assets":
+                if (inner := self._assets(item, rel)) is None:
+                    return None
+                items.append(inner)
+            elif isinstance(item, dict) and isinstance(item.get("alias"), str) and _tag(item) is None:
+                items.append(AssetAlias(alias=item["alias"]))
+                if not item.get("plain"):
+                    self.note(rel, f"asset alias {item['alias']}: its group is not part of the design; left out")
+            elif isinstance(item, dict) and isinstance(item.get("uri"), str) and _tag(item) is None:
+                items.append(self._asset(item, rel))
+            else:
+                self.note(rel, f"the schedule waits for {shown(item, 100)}, which a design cannot hold (assets, "
+                          "aliases and their conditions only); the DAG is imported without a schedule")
+                return None
+        if not items:
+            return None
+        return AssetSchedule(assets=items, mode="any" if value.get("mode") == "any" else "all")
+
+    def _asset(self, item: dict, rel: KeyPath) -> str | NamedAsset:
+        """An asset as its URI text when that is all it has, else a NamedAsset."""
+        name, derived = item.get("name"), bool(item.get("derived"))
+        extra = literal(item.get("extra") or {})
+        if extra is DROP:
+            self.note(rel, f"asset {name}: its extra holds {shown(_first_tagged(item['extra']))}, which is not plain "
+                      "data; left out")
+            extra = {}
+        if item.get("others"):
+            self.note(rel, f"asset {name}: its {' and '.join(map(str, item['others']))} are not part of the design; "
+                      "left out")
+        if derived and item.get("group") is None and not extra:
+            return name
+        fields = {"uri": name if derived else item["uri"], "name": None if derived else name,
+                  "group": item.get("group"), "extra": extra}
+        return validated(NamedAsset, fields, rel, self.note, keep=("uri",), nullable=("name", "group"))
+
+    def _timetable(self, value: Any, rel: KeyPath, cron: bool = False) -> TimetableSchedule | str | None:
+        """A timetable built from plain arguments as a TimetableSchedule (a CronTriggerTimetable in UTC with
+        nothing else set as its cron text when `cron`); None with a note otherwise."""
+        if _tag(value) != "timetable":
+            self.note(rel, f"schedule {shown(value, 160)} is not one a design can hold; the DAG is imported "
+                      "without a schedule")
+            return None
+        text, kwargs = value.get("text"), value.get("kwargs")
+        if not value.get("path"):
+            why = _NOT_IMPORTABLE_CLASS.get(value.get("reason") or "", _NOT_IMPORTABLE_CLASS["nested"])
+            self.note(rel, f"the schedule's timetable class ({text}) {why}, so the exported DAG cannot import it; "
+                      "the DAG is imported without a schedule")
+            return None
+        if not isinstance(kwargs, dict):
+            self.note(rel, f"the schedule's timetable ({text}): the arguments it was built with are not known (given "
+                      "as *args, or it was built before the import began); the DAG is imported without a schedule")
+            return None
+        objects = {k: v for k, v in kwargs.items() if literal(v) is DROP}
+        if objects:
+            listed = ", ".join(f"{k} ({shown(_first_tagged(v))})" for k, v in objects.items())
+            self.note(rel, f"the schedule's timetable ({text}) has arguments that are objects: {listed}; designs "
+                      "hold timetables built from plain values only, so the DAG is imported without a schedule")
+            return None
+        if not value.get("exact"):
+            self.note(rel, f"the schedule's timetable ({text}): building {value['path']} again from the arguments it "
+                      "was given does not give the same timetable (changed after it was built?); the DAG is imported "
+                      "without a schedule")
+            return None
+        if cron and value["path"] == "airflow.sdk.CronTriggerTimetable" and set(kwargs) <= {"expression", "cron",
+                                                                                             "timezone"} \
+                and kwargs.get("timezone") in ("UTC", "Etc/UTC") and isinstance(kwargs.get("expression"), str):
+            return kwargs["expression"]  # what `schedule="<cron>"` builds
+        return validated(TimetableSchedule, {"timetable": value["path"], "kwargs": kwargs}, rel, self.note,
+                         keep=("timetable", "kwargs"))
 
     def _param(self, name: str, raw: Any) -> Param | None:
         if not isinstance(raw, dict):

@@ -330,37 +330,129 @@ def describe_group(group: Any, ctx: Context) -> dict[str, Any]:
 
 
 def describe_schedule(dag: Any, ctx: Context) -> Any:
+    """A DAG's `schedule=` value: plain data (None, a cron or preset, a duration), `{"$": "assets", ...}` for an
+    asset condition, `{"$": "asset_or_time", ...}`, `{"$": "timetable", ...}` for a timetable object (see
+    `describe_timetable`), else an object."""
     schedule = getattr(dag, "schedule", None)
     if schedule is None or isinstance(schedule, str | dt.timedelta):
         return plain(schedule, ctx)
-    kind = type(schedule).__name__
-    if kind == "CronTriggerTimetable":
-        interval = schedule.interval
-        return {TAG: "cron", "expression": schedule.expression, "timezone": str(schedule.timezone),
-                "interval": interval.total_seconds() if isinstance(interval, dt.timedelta) else None,
-                "run_immediately": schedule.run_immediately, "text": _text(schedule)}
-    assets = _assets(schedule)
-    if assets is not None:
-        return assets
-    return {TAG: "object", "text": _text(schedule)}
+    if type(schedule).__name__ == "AssetOrTimeSchedule":
+        return {TAG: "asset_or_time", "timetable": describe_timetable(schedule.timetable, ctx),
+                "assets": _assets(schedule.asset_condition, ctx), "text": _text(schedule)}
+    if isinstance(schedule, list | tuple) or _is_asset(schedule):
+        return _assets(schedule, ctx)
+    return describe_timetable(schedule, ctx)
 
 
-def _assets(value: Any) -> dict | None:
-    """A flat list (all), AssetAll or AssetAny of plain assets; None for anything else."""
+def _is_asset(value: Any) -> bool:
+    return any(klass.__name__ == "BaseAsset" for klass in type(value).__mro__)
+
+
+def _assets(value: Any, ctx: Context) -> dict:
+    """An asset condition as {"$": "assets", "mode": "all"|"any", "assets": [item, ...]}: an item is an asset
+    {"name", "uri", "derived": the name alone makes the URI, "group": when not the default, "extra", "others":
+    other settings that differ from the defaults}, an alias {"alias", "plain"}, a nested condition, or an
+    object the design cannot hold."""
+    kind = type(value).__name__
     if isinstance(value, list | tuple):
         items, mode = list(value), "all"
-    elif type(value).__name__ in ("AssetAll", "AssetAny"):
-        items, mode = list(value.objects), "all" if type(value).__name__ == "AssetAll" else "any"
+    elif kind in ("AssetAll", "AssetAny"):
+        items, mode = list(value.objects), "all" if kind == "AssetAll" else "any"
     else:
-        return None
-    out = []
+        items, mode = [value], "all"
+    out: list[Any] = []
     for item in items:
-        if type(item).__name__ != "Asset":
-            return {TAG: "object", "text": _text(value)}
-        same = type(item)(item.name)
-        out.append({"name": item.name, "uri": item.uri, "plain": same.uri == item.uri and same.group == item.group
-                    and not item.extra and not getattr(item, "watchers", None)})
+        item_kind = type(item).__name__
+        if item_kind == "Asset":
+            same = type(item)(item.name)  # what the name alone makes
+            out.append({"name": item.name, "uri": item.uri, "derived": same.uri == item.uri,
+                        "group": item.group if item.group != same.group else None,
+                        "extra": plain(dict(item.extra or {}), ctx),
+                        "others": [k for k in ("watchers", "access_control")
+                                   if not _same(getattr(item, k, None), getattr(same, k, None))]})
+        elif item_kind == "AssetAlias":
+            out.append({"alias": item.name, "plain": item.group == type(item)(item.name).group})
+        elif item_kind in ("AssetAll", "AssetAny"):
+            out.append(_assets(item, ctx))
+        else:
+            out.append({TAG: "object", "text": _text(item)})
     return {TAG: "assets", "mode": mode, "assets": out}
+
+
+# id(object) -> (object, positional args, keyword args) of every timetable the DAG files built.
+CONSTRUCTED: dict[int, tuple[Any, tuple, dict[str, Any]]] = {}
+
+
+def record_timetable_calls() -> None:
+    """Make timetables remember the arguments they were built with (Airflow keeps no record of them): each
+    timetable base class gets a `__new__` that stores them in CONSTRUCTED."""
+    bases = []
+    for module, name in (("airflow.sdk.bases.timetable", "BaseTimetable"), ("airflow.timetables.base", "Timetable")):
+        try:
+            bases.append(getattr(__import__(module, fromlist=[name]), name))
+        except (ImportError, AttributeError):
+            continue
+    for base in bases:
+        if "__new__" in vars(base):
+            continue  # a base with its own __new__: not recorded (the timetable is then an object)
+
+        def new(cls: type, *args: Any, **kwargs: Any) -> Any:
+            made = object.__new__(cls)
+            CONSTRUCTED[id(made)] = (made, args, kwargs)
+            return made
+
+        base.__new__ = new
+
+
+def describe_timetable(timetable: Any, ctx: Context) -> dict[str, Any]:
+    """{"$": "timetable", "path": the class's import path or None, "reason": why not, "kwargs": the arguments
+    it was built with, by name, "exact": whether building the class again from them gives the same timetable}."""
+    cls = type(timetable)
+    info = describe_class(cls, ctx)
+    path = None
+    if info["importable"] is not None:
+        path = f"{info['importable']}.{info['name']}"
+        sdk = sys.modules.get("airflow.sdk")
+        if info["importable"].startswith("airflow.sdk.") and getattr(sdk, cls.__name__, None) is cls:
+            path = f"airflow.sdk.{cls.__name__}"  # the public name
+    out: dict[str, Any] = {TAG: "timetable", "path": path, "reason": info["reason"], "kwargs": None, "exact": False,
+                           "text": _text(timetable)}
+    record = CONSTRUCTED.get(id(timetable))
+    if record is None or record[0] is not timetable:
+        return out
+    _, args, kwargs = record
+    try:
+        bound = inspect.signature(cls).bind(*args, **kwargs)
+    except (TypeError, ValueError):
+        return out
+    if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in inspect.signature(cls).parameters.values()
+           if p.name in bound.arguments):
+        return out
+    named = dict(bound.arguments)
+    for param in inspect.signature(cls).parameters.values():
+        if param.kind is inspect.Parameter.VAR_KEYWORD and param.name in named:
+            named.update(named.pop(param.name))
+    out["kwargs"] = {k: plain(v, ctx) for k, v in named.items()}
+    try:
+        out["exact"] = _same_timetable(cls(**named), timetable)
+    except Exception:  # the class refuses its own arguments by name: not exact
+        out["exact"] = False
+    return out
+
+
+def _same_timetable(a: Any, b: Any) -> bool:
+    """Whether two timetables are the same: as Airflow serializes them, else as they serialize themselves
+    (a plugin's timetable that is not registered here), else by their attributes."""
+    try:
+        from airflow.serialization.encoders import encode_timetable
+
+        return encode_timetable(a) == encode_timetable(b)
+    except Exception:  # an older Airflow, or a timetable the encoder does not know
+        pass
+    try:
+        return type(a) is type(b) and a.serialize() == b.serialize()
+    except Exception:  # no serialize(), or one that fails
+        return _same(a, b) or (type(a) is type(b) and _same(getattr(a, "__dict__", None), getattr(b, "__dict__", None)))
 
 
 def describe_params(dag: Any, ctx: Context) -> dict[str, Any]:
@@ -459,6 +551,7 @@ def load(path: Path) -> Any:
 def run(path: Path) -> dict[str, Any]:
     root = path if path.is_dir() else path.parent
     record_operator_calls()
+    record_timetable_calls()
     try:
         bag = load(path)
     except SystemExit as exc:

@@ -40,6 +40,17 @@ def mapped_operator_class() -> type:
     return MappedOperator
 
 
+def timetable_detail(timetable) -> object:
+    """The timetable as Airflow 3 serializes it (class path and every setting, asset conditions included);
+    None on Airflow 2 or for a timetable the encoder does not know."""
+    try:
+        from airflow.serialization.encoders import encode_timetable
+
+        return encode_timetable(timetable)
+    except Exception:
+        return None
+
+
 def describe(dag, mapped_class: type) -> dict:
     tasks = {}
     for t in dag.tasks:
@@ -60,6 +71,7 @@ def describe(dag, mapped_class: type) -> dict:
         "tasks": dict(sorted(tasks.items())),
         "groups": dict(sorted(groups.items())),
         "timetable": type(dag.timetable).__name__,
+        "timetable_detail": timetable_detail(dag.timetable),
         "catchup": dag.catchup,
         "start_date": dag.start_date.isoformat() if dag.start_date else None,
         "tags": sorted(dag.tags or []),
