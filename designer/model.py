@@ -353,6 +353,12 @@ class Task(_Frozen):
     )
     fan_out: StaticFanOut | None = None
     mapping: DynamicMapping | None = None
+    is_setup: bool = Field(False, description="A setup task (Airflow: `as_setup()`, `@setup`): it prepares a "
+                                              "resource that its teardown tasks release.")
+    is_teardown: bool = Field(False, description="A teardown task (Airflow: `as_teardown()`, `@teardown`): it runs "
+                                                 "when its setups succeeded, whatever happened in between, with "
+                                                 "trigger rule all_done_setup_success; its setups are its upstream "
+                                                 "setup tasks.")
     estimated_duration: Annotated[Duration, Field(ge=dt.timedelta(0))] = dt.timedelta(minutes=1)
     doc_md: str | None = None
     position: Position | None = None
@@ -366,6 +372,12 @@ class Task(_Frozen):
     @classmethod
     def _storable_args(cls, value: Any) -> Any:
         return require_plain_data(value)
+
+    @model_validator(mode="after")
+    def _setup_or_teardown(self) -> Self:
+        if self.is_setup and self.is_teardown:
+            raise ValueError("a task is a setup or a teardown task, not both (is_setup and is_teardown are both true)")
+        return self
 
     @property
     def instances(self) -> int:

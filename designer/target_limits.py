@@ -70,6 +70,10 @@ def dag_factory_limits(design: Design) -> Iterator[ValueProblem]:
     ns = Namespace(design)
     for i, task in enumerate(design.tasks):
         who, where = (task.id,), ("tasks", i)
+        if task.is_setup or task.is_teardown:
+            marker = "is_setup" if task.is_setup else "is_teardown"
+            yield (*where, marker), who, (f"task {task.id!r} is a {marker[3:]} task, which a dag-factory file cannot "
+                                          "mark (dag-factory has no as_setup/as_teardown)")
         spec = operator_spec(task.operator)
         for name, value in task.args.items():
             if spec is not None and spec.is_custom:

@@ -151,6 +151,7 @@ with DAG(
     start >> Label("go") >> outer >> mapped
     flat_task >> calls
     EmptyOperator(task_id="setup").as_setup() >> calls
+    EmptyOperator(task_id="teardown").as_teardown(setups=made, on_failure_fail_dagrun=True)
 '''
 
 
@@ -184,8 +185,13 @@ def test_each_construct_lands_in_the_design(tmp_path):
     assert ("made", "mapped") in edges and ("setup", "calls") in edges
     noted = {n.path[1:] for n in result.notes}
     for path in [("default_args", "email"), ("tasks", "calls", "python_callable"),
-                 ("tasks", "flow", "python_callable"), ("tasks", "setup")]:
+                 ("tasks", "flow", "python_callable")]:
         assert path in noted, path
+    assert (tasks["setup"].is_setup, tasks["setup"].is_teardown) == (True, False) and ("tasks", "setup") not in noted
+    # as_teardown(setups=made): made is marked a setup, the edge is kept, the teardown's trigger rule too.
+    assert (tasks["made"].is_setup, tasks["teardown"].is_teardown) == (True, True)
+    assert tasks["teardown"].trigger_rule == TriggerRule.ALL_DONE_SETUP_SUCCESS and ("made", "teardown") in edges
+    assert ("tasks", "teardown", "on_failure_fail_dagrun") in noted
     assert all("unusual_prefix" not in n.message for n in result.notes)
 
 

@@ -30,7 +30,7 @@ from exporters.python_imports import allowed_modules, check_generated_module
 from exporters.python_module import _Module, render_python
 from tests.conftest import ROOT, sample_paths
 from tests.dag_factory_support import same_airflow_ids_in_two_groups, schedule_designs
-from tests.shapes import make
+from tests.shapes import SETUP_TEARDOWN, make
 from tests.support.python_export import expected_timetable, load, ruff_problems, structure_problems, write_exports
 
 AF2_SUFFIX = "__af2"
@@ -58,6 +58,7 @@ def _edge_cases() -> list[Design]:
         _renamed(make("a>>b", dag_fields={"schedule": "@once", "catchup": True}), "once"),
         same_airflow_ids_in_two_groups(),
         *schedule_designs().values(),
+        SETUP_TEARDOWN,
     ]
 
 

@@ -116,6 +116,11 @@ CASES = {
     "DD030": (make("a>>b", groups={"g": None}, members={"a": "g"}).model_copy(update={"groups": (
                   Group(id="g", prefix_group_id=False),)}),
               make("a>>b", groups={"g": None}, members={"a": "g"}), "g"),
+    "DD031": (make("s>>w, s>>t", task_fields={"s": {"is_setup": True}, "w": {"trigger_rule": "all_done"},
+                                              "t": {"is_teardown": True, "trigger_rule": "all_done_setup_success"}}),
+              make("s>>w, s>>t", task_fields={"s": {"is_setup": True},
+                                              "t": {"is_teardown": True, "trigger_rule": "all_done_setup_success"}}),
+              "w"),
 }
 
 
@@ -211,6 +216,31 @@ SCHEDULE_CASES = [
 @pytest.mark.parametrize(("schedule", "code", "severity", "text"), SCHEDULE_CASES)
 def test_schedule_findings(schedule, code, severity, text):
     found = findings(make("a>>b", dag_fields={"schedule": schedule}), code)
+    if text is None:
+        assert found == [], [f.message for f in found]
+    else:
+        assert any(f.severity is severity and text in f.message for f in found), [f.message for f in found]
+
+
+TEARDOWN = {"is_teardown": True, "trigger_rule": TriggerRule.ALL_DONE_SETUP_SUCCESS}
+# (design, severity, text): what DD031 says about setup and teardown tasks; (design, None, None): nothing.
+SETUP_TEARDOWN_CASES = [
+    (make("s>>w, w>>t, s>>t", task_fields={"s": {"is_setup": True}, "t": TEARDOWN}), None, None),
+    (make("s>>t", task_fields={"s": {"is_setup": True}, "t": {**TEARDOWN, "trigger_rule": "all_done"}}), E,
+     "has trigger rule all_done"),
+    (make("w>>t", task_fields={"t": TEARDOWN}), W, "no setup task right upstream"),
+    (make("s>>w", task_fields={"s": {"is_setup": True}, "w": {"trigger_rule": "none_failed"}}), E,
+     "follows setup task 's'"),
+    # A group edge from a setup reaches the group's roots, whose trigger rules count.
+    (make("s>>g", groups={"g": None}, members={"w": "g"}, tasks=["w"],
+          task_fields={"s": {"is_setup": True}, "w": {"trigger_rule": "one_success"}}), E, "task 'w' follows"),
+    (make("s>>t", task_fields={"s": {"is_setup": True, "fan_out": StaticFanOut(count=2)}, "t": TEARDOWN}), None, None),
+]
+
+
+@pytest.mark.parametrize(("design", "severity", "text"), SETUP_TEARDOWN_CASES)
+def test_setup_and_teardown_findings(design, severity, text):
+    found = findings(design, "DD031")
     if text is None:
         assert found == [], [f.message for f in found]
     else:

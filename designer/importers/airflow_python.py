@@ -9,8 +9,8 @@ one Design per DAG here. The calling thread waits; other sessions of the app kee
 
 Whatever a design cannot hold becomes an ImportNote on (dag_id, "tasks", task_id, key) and the like,
 never a silent drop: lambdas and callables that cannot be imported, non-literal arguments, task outputs
-passed as arguments, setup/teardown markers, expand_kwargs, mapped task groups, timetables other than
-cron, DAG settings the design has no field for. Airflow's own import errors are kept as Airflow wrote them.
+passed as arguments, expand_kwargs, mapped task groups, timetables built from objects, DAG settings the
+design has no field for. Airflow's own import errors are kept as Airflow wrote them.
 """
 
 from __future__ import annotations
@@ -268,6 +268,7 @@ class RawTask(_Raw):
     trigger_rule: str = "all_success"
     is_setup: bool = False
     is_teardown: bool = False
+    fails_dag_run: bool = False
     doc_md: str | None = None
     upstream: list[str] = []
     kwargs: dict[str, Any] = {}
@@ -674,13 +675,13 @@ class _DagBuilder:
                                   "trigger_rule": raw.trigger_rule, "doc_md": raw.doc_md}
         if raw.group is not None:
             fields["group"] = self.group_local.get(raw.group)
-        if raw.is_setup or raw.is_teardown:
-            which = "setup" if raw.is_setup else "teardown"
-            self.note(rel, f"task {raw.task_id} is a {which} task; designs have no setup/teardown marker, so it is "
-                      f"imported as an ordinary task (its trigger rule {raw.trigger_rule} is kept)")
+        fields.update(is_setup=raw.is_setup, is_teardown=raw.is_teardown)
         kwargs = dict(raw.kwargs)
-        for key in ("trigger_rule", "doc_md", "task_display_name"):
+        for key in ("trigger_rule", "doc_md", "task_display_name", "is_setup", "is_teardown"):
             kwargs.pop(key, None)
+        if kwargs.pop("on_failure_fail_dagrun", None) or raw.fails_dag_run:
+            self.note((*rel, "on_failure_fail_dagrun"), f"teardown task {raw.task_id} fails the DAG run when it "
+                      "fails (on_failure_fail_dagrun), which a design does not hold; left out")
         overrides = {k: kwargs.pop(k) for k in list(kwargs) if k in TASK_ARG_FIELDS}
         fields["overrides"] = self._task_args(overrides, rel)
         if raw.cls_path in TASKFLOW_COMMANDS:

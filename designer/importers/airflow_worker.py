@@ -288,6 +288,7 @@ def describe_task(task: Any, dag: Any, ctx: Context) -> dict[str, Any]:
         "trigger_rule": plain(task.trigger_rule, ctx),
         "is_setup": bool(getattr(task, "is_setup", False)),
         "is_teardown": bool(getattr(task, "is_teardown", False)),
+        "fails_dag_run": getattr(task, "on_failure_fail_dagrun", False) is True,
         "doc_md": task.doc_md if isinstance(task.doc_md, str) and "doc_md" not in internal else None,
         "upstream": sorted(task.upstream_task_ids),
         "kwargs": {k: plain(v, ctx) for k, v in explicit.items()},

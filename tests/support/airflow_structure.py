@@ -61,6 +61,8 @@ def describe(dag, mapped_class: type) -> dict:
             "operator": t.task_type,
             "trigger_rule": _value(t.trigger_rule),
             "mapped": isinstance(t, mapped_class),
+            **({"setup": True} if getattr(t, "is_setup", False) else {}),
+            **({"teardown": True} if getattr(t, "is_teardown", False) else {}),
         }
     groups = {}
     for gid, group in dag.task_group_dict.items():
