@@ -69,8 +69,8 @@ def test_task_is_as_drawn(dag, task_id):
         "trigger_rule": getattr(task.trigger_rule, "value", task.trigger_rule),
         "mapped": type(task).__name__ == "MappedOperator",
     }
-    for flag, marked in (("setup", task.is_setup), ("teardown", task.is_teardown)):
-        if marked:
+    for flag in ("setup", "teardown"):
+        if getattr(task, f"is_{flag}", False):  # Airflow 2.7+ and 3
             actual[flag] = True
     assert actual == EXPECTED_TASKS[task_id]
 
