@@ -170,6 +170,12 @@ def _chain(ref: str, groups: dict[str, Group], members: dict) -> set[str]:
 def _task(draw, tid, kind, group, order, pos, kinds, edges) -> Task:
     common = {"id": tid, "group": group, "trigger_rule": draw(st.sampled_from(list(TriggerRule))),
               "overrides": TaskArgs(pool=draw(st.sampled_from(EDGE_POOLS)))}
+    # Setup and teardown tasks (DD031 refuses what Airflow would: a follower of a setup not at all_success).
+    role = draw(st.sampled_from([None, None, None, None, "setup", "teardown"]))
+    if role == "setup":
+        common["is_setup"] = True
+    elif role == "teardown":
+        common.update(is_teardown=True, trigger_rule=TriggerRule.ALL_DONE_SETUP_SUCCESS)
     if kind == "bash":
         env = draw(st.sampled_from([None, None, {"X": "1"}, {"X": 1e308}, {"__or__": "a"}]))
         return Task(**common, operator="bash", args={"bash_command": f"echo {tid}", **({"env": env} if env else {})})
