@@ -846,12 +846,8 @@ _NOT_IMPORTABLE = {
 }
 
 
-_NOT_IMPORTABLE_CLASS = {
-    "dag_file": "is defined in a DAG file, and importing a DAG file from another one registers its DAGs again "
-                "(Airflow's auto-register); move it into a module outside the DAG files",
-    "nested": "is defined inside a function or another class, so no dotted import path reaches it",
-    "unimportable": "lives in a file that is neither in the DAG folder nor in an installed package",
-}
+_NOT_IMPORTABLE_CLASS = {**_NOT_IMPORTABLE,
+                         "nested": "is defined inside a function or another class, so no dotted import path reaches it"}
 
 
 def _not_importable(info: dict[str, Any]) -> str:
