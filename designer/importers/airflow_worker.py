@@ -525,8 +525,10 @@ def record_operator_calls() -> None:
     """Make every operator remember the keyword names its creator passed. Airflow records the arguments of
     every __init__ in the class chain (`_BaseOperator__init_kwargs`), including those a subclass passes to
     its parent itself (ApprovalOperator passes `options`), which an export must not repeat."""
-    from airflow.sdk.bases.operator import BaseOperatorMeta
-
+    try:
+        from airflow.sdk.bases.operator import BaseOperatorMeta
+    except ImportError:  # not Airflow 3: every recorded argument is kept
+        return
     create = BaseOperatorMeta.__call__
 
     def call(cls: Any, *args: Any, **kwargs: Any) -> Any:
