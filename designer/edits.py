@@ -70,14 +70,14 @@ def disconnect(design: Design, upstream: str, downstream: str) -> Design:
     return design.model_copy(update={"edges": edges})
 
 
-def update_task(design: Design, task_id: str, **changes: Any) -> Design:
+def update_task(design: Design, task_id: str, /, **changes: Any) -> Design:
     """Change fields of one task (validated as a whole new Task)."""
     if "id" in changes:
         raise EditError("use rename() to change an id")
     return _replace(design, "tasks", task_id, changes)
 
 
-def update_group(design: Design, group_id: str, **changes: Any) -> Design:
+def update_group(design: Design, group_id: str, /, **changes: Any) -> Design:
     if "id" in changes:
         raise EditError("use rename() to change an id")
     if "parent" in changes:

@@ -1,5 +1,9 @@
 """Id rules and qualified ids: the one place that knows how Airflow composes `group.task` ids.
 
+A task or group has a design id, unique in the design (edges, groups and mappings refer to it), and an
+Airflow id within its group: its own `task_id`/`group_id` when set, else the design id. Airflow composes
+the full ids from the latter, so two groups may each hold a task Airflow calls `extract`.
+
 The designer is stricter than Airflow (ASCII only, full-string match), because ids also become YAML
 keys and Python literals; see docs/decisions.md. Like Airflow, task ids may contain dots (`load.v2`) and
 group ids may not (Airflow composes `group.task` from them); composed ids that collide are DD002's.
@@ -64,10 +68,24 @@ _BUILTIN_NAMES = frozenset({"None", "True", "False", "dag", "dt", "print", "list
 
 
 def fan_out_ids(task: Task) -> list[str]:
-    """Local ids of the concrete copies of a statically fanned-out task (just the task's id otherwise)."""
+    """Design ids of the concrete copies of a statically fanned-out task (just the task's id otherwise)."""
     if task.fan_out is None:
         return [task.id]
     return [f"{task.id}_{i}" for i in range(task.fan_out.size)]
+
+
+def airflow_local_id(item: Task | Group) -> str:
+    """The id Airflow sees for a task or group within its group: its own task_id/group_id, else its design id."""
+    own = item.task_id if isinstance(item, Task) else item.group_id
+    return item.id if own is None else own
+
+
+def airflow_local_ids(task: Task) -> list[str]:
+    """The ids Airflow sees within the group for a task: one, or the copies `<id>_<i>` of a static fan-out."""
+    local = airflow_local_id(task)
+    if task.fan_out is None:
+        return [local]
+    return [f"{local}_{i}" for i in range(task.fan_out.size)]
 
 
 class Namespace:
@@ -118,23 +136,23 @@ class Namespace:
         return prefix
 
     def qualify_group(self, group_id: str) -> str:
-        """The Airflow group_id of a group."""
+        """The Airflow group_id of the group with design id `group_id` (an unknown group keeps its id)."""
         if group_id not in self._qualified:
             chain = self.chain(group_id)
             parent = chain[-2] if len(chain) > 1 else None
-            self._qualified[group_id] = self._prefix(parent) + group_id
+            group = self.groups.get(group_id)
+            self._qualified[group_id] = self._prefix(parent) + (airflow_local_id(group) if group else group_id)
         return self._qualified[group_id]
 
-    def qualify_task(self, local_id: str, group_id: str | None) -> str:
-        """The Airflow task_id of a task with `local_id` placed in `group_id`."""
-        return self._prefix(group_id) + local_id
+    def qualify_task(self, task: Task) -> str:
+        """The Airflow task_id of `task` (of the task itself: a static fan-out's copies are
+        `task_qualified_ids`)."""
+        return self._prefix(task.group) + airflow_local_id(task)
 
     def task_qualified_ids(self, task: Task) -> list[str]:
         """Airflow task_ids of `task` (several for a static fan-out)."""
         prefix = self._prefix(task.group)
-        if task.fan_out is None:
-            return [prefix + task.id]
-        return [prefix + local for local in fan_out_ids(task)]
+        return [prefix + local for local in airflow_local_ids(task)]
 
     def inherited(self, task: Task, name: str) -> Any:
         """The value of operator argument `name` Airflow gives `task`: its own override, else the
@@ -166,12 +184,14 @@ class Namespace:
 
 
 def unique_python_names(
-    ids: list[str], reserved: Mapping[str, object] | frozenset[str] = frozenset()
+    ids: list[str] | Mapping[str, str], reserved: Mapping[str, object] | frozenset[str] = frozenset()
 ) -> dict[str, str]:
-    """A safe, unique Python variable name for each id: the id itself where it is one, else a sanitised form."""
+    """A safe, unique Python variable name for each id: the id itself where it is one, else a sanitised form.
+    `ids` may map each id to the text its name should follow instead (a task's Airflow id)."""
     taken = set(reserved)
     names: dict[str, str] = {}
-    for value in ids:
+    wanted = ids if isinstance(ids, Mapping) else {value: value for value in ids}
+    for key, value in wanted.items():
         if is_python_name(value) and value not in taken:
             name = value
         else:
@@ -183,5 +203,5 @@ def unique_python_names(
                 n += 1
                 name = f"{base}_{n}"
         taken.add(name)
-        names[value] = name
+        names[key] = name
     return names

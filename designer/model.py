@@ -7,8 +7,9 @@ resolve or the graph has cycles are lint findings (see `designer.analysis.rules`
 design still loads and its problems can be explained.
 
 Lists are flat, with explicit parent ids: tasks name their group, groups name their parent.
-Local ids are unique across tasks and groups (Airflow's shared namespace); an edge end names
-either a task or a group.
+Design ids are unique across tasks and groups; an edge end names either a task or a group. The id
+Airflow sees within its group is the design id, unless `Task.task_id` / `Group.group_id` gives another
+one: Airflow only needs the composed ids (`section_1.extract`, `section_2.extract`) to be unique.
 
 Immutable all the way down, so an old design kept for undo can never change: models are frozen,
 sequences of names and models are tuples, and free data (args, param defaults, literal lists) is
@@ -19,11 +20,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from designer.frozen import FrozenData, FrozenDict, FrozenList
 from designer.limits import INT32, MAX_DEPTH, float_problem, int_problem
@@ -100,15 +101,128 @@ class IntervalSchedule(_Frozen):
     interval: Duration
 
 
-class AssetSchedule(_Frozen):
-    """Run when assets are updated (Airflow: `schedule=[Asset(...)]` or `Asset(a) | Asset(b)`)."""
+class NamedAsset(_Frozen):
+    """An asset given more than its URI (Airflow: `Asset(name="orders", uri="s3://b/orders", group=...,
+    extra={...})`); a text item of an asset schedule is `Asset("<uri>")`, whose name is its URI."""
 
-    assets: Annotated[tuple[str, ...], Field(min_length=1)]
+    uri: str
+    name: str | None = Field(None, description="None: the URI is the name.")
+    group: str | None = Field(None, description="None: Airflow's default group.")
+    extra: FrozenDict[str, Any] = FrozenDict()
+
+    @field_validator("extra")
+    @classmethod
+    def _plain_extra(cls, value: Any) -> Any:
+        return require_plain_data(value)
+
+
+class AssetAlias(_Frozen):
+    """An asset alias in an asset condition (Airflow: `AssetAlias("name")`): whatever assets a task attaches
+    to the alias at run time."""
+
+    alias: Annotated[str, Field(min_length=1)]
+
+
+class AssetSchedule(_Frozen):
+    """Run when assets are updated: all of them or any (Airflow: `schedule=[Asset(a), Asset(b)]`,
+    `Asset(a) | Asset(b)`). An item is an asset URI, a named asset, an alias, or a nested condition, so
+    `a | (b & c)` is `{mode: any, assets: [a, {mode: all, assets: [b, c]}]}`."""
+
+    assets: Annotated[tuple[str | NamedAsset | AssetAlias | AssetSchedule, ...], Field(min_length=1)]
     mode: Literal["all", "any"] = "all"
+
+    @field_validator("assets")
+    @classmethod
+    def _not_too_deep(cls, assets: tuple) -> tuple:
+        if condition_depth(assets) > MAX_CONDITION_DEPTH:
+            raise ValueError(f"asset conditions are nested more than {MAX_CONDITION_DEPTH} levels deep")
+        return assets
+
+
+class TimetableSchedule(_Frozen):
+    """A timetable object: its class by dotted import path and its keyword arguments, plain data only
+    (Airflow: `schedule=CronPartitionTimetable(cron="0 * * * *", timezone="UTC")`, a plugin's timetable)."""
+
+    timetable: str = Field(description="Dotted import path of the timetable class.")
+    kwargs: FrozenDict[str, Any] = FrozenDict()
+
+    @field_validator("kwargs")
+    @classmethod
+    def _plain_kwargs(cls, value: Any) -> Any:
+        return require_plain_data(value)
+
+
+class AssetOrTimeSchedule(_Frozen):
+    """Run on a time schedule and also whenever assets are updated (Airflow: `AssetOrTimeSchedule`). The time
+    schedule is a cron expression or preset (run in UTC) or a timetable object."""
+
+    timetable: str | TimetableSchedule
+    assets: AssetSchedule
 
 
 # A string is a cron expression or a preset such as "@daily"; None means manual runs only.
-Schedule = str | IntervalSchedule | AssetSchedule | None
+Schedule = str | IntervalSchedule | AssetSchedule | AssetOrTimeSchedule | TimetableSchedule | None
+MAX_CONDITION_DEPTH = 16  # nested asset conditions (`a | (b & (c | ...))`)
+
+
+def condition_depth(assets: Iterable[Any]) -> int:
+    """Levels of nested asset conditions in `assets` (1 for a flat list)."""
+    return 1 + max((condition_depth(a.assets) for a in assets if isinstance(a, AssetSchedule)), default=0)
+
+
+def schedule_timetable(schedule: Any) -> TimetableSchedule | None:
+    """The timetable object a schedule names (itself, or an AssetOrTimeSchedule's time part), or None."""
+    if isinstance(schedule, AssetOrTimeSchedule):
+        schedule = schedule.timetable
+    return schedule if isinstance(schedule, TimetableSchedule) else None
+
+
+def timetable_path(schedule: Any) -> tuple[str, ...]:
+    """The key path of `schedule_timetable(schedule)` in the DAG settings."""
+    return ("schedule", "timetable") if isinstance(schedule, AssetOrTimeSchedule) else ("schedule",)
+
+
+def _asset_items(schedule: Any) -> Iterator[tuple[tuple, str | NamedAsset | AssetAlias]]:
+    """(key path under the schedule, item) of every asset URI and alias in a schedule: nested conditions and an
+    AssetOrTimeSchedule's assets included."""
+    if isinstance(schedule, AssetOrTimeSchedule):
+        yield from ((("assets", *path), item) for path, item in _asset_items(schedule.assets))
+    elif isinstance(schedule, AssetSchedule):
+        for j, item in enumerate(schedule.assets):
+            if isinstance(item, AssetSchedule):
+                yield from ((("assets", j, *path), inner) for path, inner in _asset_items(item))
+            else:
+                yield ("assets", j), item
+
+
+def asset_uris(schedule: Any) -> Iterator[tuple[tuple, str]]:
+    """(key path under the schedule, URI) of every asset URI a schedule waits for."""
+    for path, item in _asset_items(schedule):
+        if isinstance(item, str):
+            yield path, item
+        elif isinstance(item, NamedAsset):
+            yield (*path, "uri"), item.uri
+
+
+def asset_names(schedule: Any) -> Iterator[tuple[tuple, str, str]]:
+    """(key path under the schedule, what it is, text) of every asset name, group and alias a schedule names."""
+    for path, item in _asset_items(schedule):
+        if isinstance(item, AssetAlias):
+            yield (*path, "alias"), "asset alias", item.alias
+        elif isinstance(item, NamedAsset):
+            for field in ("name", "group"):
+                if (text := getattr(item, field)) is not None:
+                    yield (*path, field), f"asset {field}", text
+
+
+def asset_aliases(schedule: Any) -> Iterator[tuple[tuple, str]]:
+    """(key path under the schedule, alias name) of every asset alias a schedule waits for."""
+    return (((*path, "alias"), item.alias) for path, item in _asset_items(schedule) if isinstance(item, AssetAlias))
+
+
+def named_assets(schedule: Any) -> Iterator[tuple[tuple, NamedAsset]]:
+    """(key path under the schedule, asset) of every named asset a schedule waits for."""
+    return ((path, item) for path, item in _asset_items(schedule) if isinstance(item, NamedAsset))
 
 
 class Param(_Frozen):
@@ -217,8 +331,18 @@ class DynamicMapping(_Frozen):
         return value
 
 
+def _airflow_id_if_different(data: Any, field: str) -> Any:
+    """`data` without `field` when it repeats the design id: one way to write each design."""
+    if isinstance(data, Mapping) and field in data and data.get(field) == data.get("id"):
+        return {key: value for key, value in data.items() if key != field}
+    return data
+
+
 class Task(_Frozen):
     id: str
+    task_id: str | None = Field(
+        None, description="The task_id Airflow sees within the task's group when it is not `id` (two groups may each "
+                          "hold an `extract`; design ids stay unique).")
     operator: str = "empty"
     args: FrozenDict[str, Any] = FrozenDict()
     group: str | None = None
@@ -229,14 +353,31 @@ class Task(_Frozen):
     )
     fan_out: StaticFanOut | None = None
     mapping: DynamicMapping | None = None
+    is_setup: bool = Field(False, description="A setup task (Airflow: `as_setup()`, `@setup`): it prepares a "
+                                              "resource that its teardown tasks release.")
+    is_teardown: bool = Field(False, description="A teardown task (Airflow: `as_teardown()`, `@teardown`): it runs "
+                                                 "when its setups succeeded, whatever happened in between, with "
+                                                 "trigger rule all_done_setup_success; its setups are its upstream "
+                                                 "setup tasks.")
     estimated_duration: Annotated[Duration, Field(ge=dt.timedelta(0))] = dt.timedelta(minutes=1)
     doc_md: str | None = None
     position: Position | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _task_id_if_different(cls, data: Any) -> Any:
+        return _airflow_id_if_different(data, "task_id")
 
     @field_validator("args")
     @classmethod
     def _storable_args(cls, value: Any) -> Any:
         return require_plain_data(value)
+
+    @model_validator(mode="after")
+    def _setup_or_teardown(self) -> Self:
+        if self.is_setup and self.is_teardown:
+            raise ValueError("a task is a setup or a teardown task, not both (is_setup and is_teardown are both true)")
+        return self
 
     @property
     def instances(self) -> int:
@@ -249,6 +390,8 @@ class Task(_Frozen):
 
 class Group(_Frozen):
     id: str
+    group_id: str | None = Field(
+        None, description="The group_id Airflow sees within the parent group when it is not `id`.")
     parent: str | None = None
     tooltip: str = ""
     prefix_group_id: bool = True
@@ -256,6 +399,11 @@ class Group(_Frozen):
     ui_color: str | None = None
     ui_fgcolor: str | None = None
     position: Position | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _group_id_if_different(cls, data: Any) -> Any:
+        return _airflow_id_if_different(data, "group_id")
 
 
 class Edge(_Frozen):

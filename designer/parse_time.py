@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from designer.model import Design
+from designer.model import Design, schedule_timetable, timetable_path
 from designer.operators import operator_spec
 
 EVERY_NAME = None  # in RUNS_CODE: every name of the module
@@ -57,12 +57,14 @@ DottedPath = tuple[tuple, tuple[str, ...], str, str]
 
 
 def dotted_paths(design: Design) -> Iterator[DottedPath]:
-    """Every dotted import path `design` names: DAG callbacks, custom operator classes and callable arguments
-    (the Python export imports each one)."""
+    """Every dotted import path `design` names: DAG callbacks, a timetable class, custom operator classes and
+    callable arguments (the Python export imports each one)."""
     dag = design.dag
     for name in ("on_success_callback", "on_failure_callback"):
         if (path := getattr(dag, name)) is not None:
             yield ("dag", name), (), name, path
+    if (timetable := schedule_timetable(dag.schedule)) is not None:
+        yield ("dag", *timetable_path(dag.schedule), "timetable"), (), "timetable class", timetable.timetable
     for i, task in enumerate(design.tasks):
         spec = operator_spec(task.operator)
         if spec is None:

@@ -11,8 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from designer.ids import Namespace
-from designer.model import AssetSchedule, Design, TriggerRule
+from designer.ids import Namespace, airflow_local_id, airflow_local_ids
+from designer.model import (
+    AssetOrTimeSchedule,
+    Design,
+    TriggerRule,
+    asset_aliases,
+    asset_uris,
+    named_assets,
+    schedule_timetable,
+    timetable_path,
+)
 from designer.operators import as_timedelta, operator_spec
 from designer.validity import MAX_DATA_DEPTH, ValueProblem
 
@@ -47,12 +56,24 @@ def dag_factory_limits(design: Design) -> Iterator[ValueProblem]:
             yield ("groups", j, "prefix_group_id"), (group.id,), (
                 f"group {group.id!r} has prefix_group_id: false, which dag-factory 1.1 mishandles (dependencies "
                 "of its tasks fail with KeyError)")
+    yield from _dag_factory_name_clashes(design)
+    for path, asset in named_assets(design.dag.schedule):
+        yield from _magic_keys(asset.extra, ("dag", "schedule", *path, "extra"), (), f"asset {asset.uri[:60]!r} extra")
+    if (timetable := schedule_timetable(design.dag.schedule)) is not None:
+        where = ("dag", *timetable_path(design.dag.schedule), "kwargs")
+        for name, value in timetable.kwargs.items():
+            yield from _magic(name, (*where, name), (), f"timetable argument name {name!r}")
+            yield from _magic_keys(value, (*where, name), (), f"timetable argument {name!r}")
     for name, param in design.dag.params.items():
         yield from _magic(name, ("dag", "params", name), (), f"param name {name!r}")
         yield from _magic_keys(param.default, ("dag", "params", name, "default"), (), f"param {name!r}")
     ns = Namespace(design)
     for i, task in enumerate(design.tasks):
         who, where = (task.id,), ("tasks", i)
+        if task.is_setup or task.is_teardown:
+            marker = "is_setup" if task.is_setup else "is_teardown"
+            yield (*where, marker), who, (f"task {task.id!r} is a {marker[3:]} task, which a dag-factory file cannot "
+                                          "mark (dag-factory has no as_setup/as_teardown)")
         spec = operator_spec(task.operator)
         for name, value in task.args.items():
             if spec is not None and spec.is_custom:
@@ -72,7 +93,7 @@ def dag_factory_limits(design: Design) -> Iterator[ValueProblem]:
                                     f"expand {arg!r} as a task reference")
                 yield from _magic_keys(source, at, who, f"task {task.id!r} expand {arg!r}")
             elif source.task in ns.tasks:
-                full = ns.qualify_task(source.task, ns.tasks[source.task].group)
+                full = ns.qualify_task(ns.tasks[source.task])
                 if ".output" in full:  # dag-factory splits the reference at the first ".output"
                     yield at, who, (f"task {task.id!r} maps over {full!r}, whose task_id contains '.output', "
                                     "which dag-factory cannot reference")
@@ -81,17 +102,47 @@ def dag_factory_limits(design: Design) -> Iterator[ValueProblem]:
                                    f"task {task.id!r} fan_out values")
 
 
+def _dag_factory_name_clashes(design: Design) -> Iterator[ValueProblem]:
+    """dag-factory keys tasks and groups by one name each, their Airflow id within their group (it makes the
+    task_id or group_id of it), and looks dependencies up by that name: so the names must be unique in the
+    whole DAG, which Airflow itself does not need (`section_1.extract`, `section_2.extract`)."""
+    owners: dict[str, list[tuple[tuple, str]]] = {}
+    for i, task in enumerate(design.tasks):
+        for name in dict.fromkeys(airflow_local_ids(task)):
+            owners.setdefault(name, []).append((("tasks", i), task.id))
+    for j, group in enumerate(design.groups):
+        owners.setdefault(airflow_local_id(group), []).append((("groups", j), group.id))
+    for name, items in owners.items():
+        if len(items) > 1:
+            who = tuple(dict.fromkeys(item_id for _, item_id in items))
+            yield items[-1][0], who, (f"{', '.join(who)} are all named {name!r} within their groups, and dag-factory "
+                                      "needs each task and group name to be unique in the DAG")
+
+
 def airflow2_limits(design: Design) -> Iterator[ValueProblem]:
     """What the Python export for Airflow 2 cannot write (it refuses the design with the same message)."""
     for i, task in enumerate(design.tasks):
         if task.trigger_rule == TriggerRule.ALL_DONE_MIN_ONE_SUCCESS:
             yield ("tasks", i, "trigger_rule"), (task.id,), (
                 f"task {task.id!r}: trigger rule all_done_min_one_success does not exist in Airflow 2")
-    if isinstance(design.dag.schedule, AssetSchedule):
-        for j, uri in enumerate(design.dag.schedule.assets):
-            if not uri.isascii():
-                yield ("dag", "schedule", "assets", j), (), (
-                    f"the asset schedule's URI {uri[:60]!r} has non-ASCII characters, which Airflow 2 refuses")
+    schedule = design.dag.schedule
+    for path, uri in asset_uris(schedule):
+        if not uri.isascii():
+            yield ("dag", "schedule", *path), (), (
+                f"the asset schedule's URI {uri[:60]!r} has non-ASCII characters, which Airflow 2 refuses")
+    for path, alias in asset_aliases(schedule):
+        yield ("dag", "schedule", *path), (), (f"the schedule waits for the asset alias {alias[:60]!r}; Airflow 2.9 "
+                                                "has no aliases (DatasetAlias came in 2.10)")
+    for path, asset in named_assets(schedule):
+        if asset.name is not None or asset.group is not None:
+            yield ("dag", "schedule", *path), (), (f"the asset {asset.uri[:60]!r} has a name or group, which Airflow 2 "
+                                                    "datasets do not have")
+    if isinstance(schedule, AssetOrTimeSchedule):
+        yield ("dag", "schedule"), (), ("the schedule is an AssetOrTimeSchedule, which Airflow 2 calls "
+                                        "DatasetOrTimeSchedule with other arguments")
+    if (timetable := schedule_timetable(schedule)) is not None and timetable.timetable.startswith("airflow.sdk."):
+        yield ("dag", *timetable_path(schedule), "timetable"), (), (
+            f"the timetable {timetable.timetable!r} is an Airflow 3 class (airflow.sdk does not exist in Airflow 2)")
 
 
 def _magic(key: Any, where: tuple, who: tuple[str, ...], what: str) -> Iterator[ValueProblem]:

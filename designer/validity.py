@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from designer.model import Design, IntervalSchedule, Task, TaskArgs
+from designer.model import Design, IntervalSchedule, Task, TaskArgs, schedule_timetable, timetable_path
 
 # Keyword arguments the generated task call writes itself.
 RESERVED_ARGUMENTS = frozenset({"task_id", "dag", "task_group"})
@@ -56,6 +56,18 @@ def dotted_path_problem(path: str) -> str | None:
             return f"has {part!r}, which is not a Python name"
         if keyword.iskeyword(part):
             return f"has {part!r}, which is a Python keyword"
+    return None
+
+
+def asset_name_problem(name: str) -> str | None:
+    """Why Airflow refuses `name` as an asset name, group or alias (empty, over 1500 characters), or None;
+    control characters cannot be stored."""
+    if not name.strip():
+        return "is empty"
+    if bad := control_characters(name):
+        return f"contains the control character {bad[0]}"
+    if len(name) > MAX_ASSET_URI_LENGTH:
+        return f"is {len(name)} characters long; Airflow allows {MAX_ASSET_URI_LENGTH}"
     return None
 
 
@@ -216,6 +228,10 @@ def unloadable_values(design: Design) -> Iterator[ValueProblem]:
     dag = design.dag
     if isinstance(dag.schedule, IntervalSchedule) and (problem := interval_problem(dag.schedule.interval)):
         yield ("dag", "schedule", "interval"), (), f"the interval schedule {problem}"
+    if (timetable := schedule_timetable(dag.schedule)) is not None:
+        yield from ((path, (), f"{format_location(path)} {problem}")
+                    for path, problem in data_problems(timetable.kwargs, ("dag", *timetable_path(dag.schedule),
+                                                                          "kwargs")))
     yield from _pools(dag.default_args, ("dag", "default_args"), ())
     for j, group in enumerate(design.groups):
         yield from _pools(group.default_args, ("groups", j, "default_args"), (group.id,))

@@ -22,7 +22,7 @@ from designer.model import Design
 from designer.operators import operator_spec
 from exporters import ExportError, ExportFiles, export, exporters
 from exporters.checks import guard_dag_factory_yaml, guard_python_module, guard_tests_module, require_exportable
-from exporters.dag_factory import LOADER
+from exporters.dag_factory import LOADER, schedule_types
 from exporters.design_file import guard_design_file
 from exporters.naming import module_stem
 from exporters.python_imports import allowed_modules
@@ -79,7 +79,7 @@ def _guard_member(design: Design, path: str, text: str) -> None:
     elif path == f"tests/test_{stem}.py":
         guard_tests_module(text)
     elif path == f"dag_factory/dags/{stem}.yaml":
-        guard_dag_factory_yaml(text, design.dag.dag_id)
+        guard_dag_factory_yaml(text, design.dag.dag_id, schedule_types(design))
     elif path == f"dag_factory/dags/{stem}.py":
         if text != LOADER:
             raise ExportError("internal error: the dag-factory loader in the bundle is not the one DAG Designer writes")

@@ -95,11 +95,12 @@ DAG_FACTORY_DAG_KEYS = frozenset({
     "task_groups", "tasks"})
 
 
-def guard_dag_factory_yaml(text: str, dag_id: str) -> None:
+def guard_dag_factory_yaml(text: str, dag_id: str, schedule_types: frozenset[str] = frozenset()) -> None:
     """Raise ExportError unless the YAML is what dag-factory should get: no `$` (dag-factory expands `$VAR`
     in the raw text), safe to read (no Python tags), one DAG `dag_id` with known keys, and no dag-factory
     magic key (`__type__`, `__args__`, `__and__`, `__or__`, `__join__`) except a `__type__` the exporter
-    emits (DAG_FACTORY_TYPES) and `__or__` as the whole schedule."""
+    emits (DAG_FACTORY_TYPES, and `schedule_types` in the schedule) and `__and__`/`__or__` in the
+    schedule."""
     problems = []
     if "$" in text:
         problems.append("contains '$', which dag-factory would expand from the environment")
@@ -115,22 +116,24 @@ def guard_dag_factory_yaml(text: str, dag_id: str) -> None:
         if not isinstance(block, dict) or not set(block) <= DAG_FACTORY_DAG_KEYS:
             problems.append(f"the DAG has unexpected keys {sorted(set(block) - DAG_FACTORY_DAG_KEYS)[:5]}")
         else:
-            schedule = block.get("schedule")
-            if isinstance(schedule, dict) and list(schedule) == ["__or__"]:
-                block = {**block, "schedule": schedule["__or__"]}
-            problems += _magic_keys(block, dag_id)
+            rest = {key: value for key, value in block.items() if key != "schedule"}
+            problems += _magic_keys(rest, dag_id)
+            problems += _magic_keys(block.get("schedule"), f"{dag_id}.schedule", DAG_FACTORY_TYPES | schedule_types,
+                                    frozenset({"__and__", "__or__", "__args__"}))
     if problems:
         raise _internal("dag-factory YAML", problems)
 
 
-def _magic_keys(value: Any, where: str) -> list[str]:
+def _magic_keys(value: Any, where: str, types: frozenset[str] = DAG_FACTORY_TYPES,
+                operators: frozenset[str] = frozenset()) -> list[str]:
+    """Magic keys in `value` other than a `__type__` in `types` and the combining keys in `operators`."""
     problems = []
     if isinstance(value, dict):
         for key, item in value.items():
-            if key in DAG_FACTORY_MAGIC_KEYS and not (key == "__type__" and item in DAG_FACTORY_TYPES):
+            if key in DAG_FACTORY_MAGIC_KEYS and not (key == "__type__" and item in types) and key not in operators:
                 problems.append(f"{where} holds {key}: {str(item)[:40]!r}")
-            problems += _magic_keys(item, f"{where}.{key}")
+            problems += _magic_keys(item, f"{where}.{key}", types, operators)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            problems += _magic_keys(item, f"{where}[{index}]")
+            problems += _magic_keys(item, f"{where}[{index}]", types, operators)
     return problems

@@ -26,7 +26,19 @@ import yaml
 from designer.analysis.findings import format_location
 from designer.analysis.graph import TaskGraph, build_task_graph
 from designer.ids import fan_out_ids
-from designer.model import AssetSchedule, Design, IntervalSchedule, Task, TaskArgs, TriggerRule
+from designer.model import (
+    AssetAlias,
+    AssetOrTimeSchedule,
+    AssetSchedule,
+    Design,
+    IntervalSchedule,
+    NamedAsset,
+    Task,
+    TaskArgs,
+    TimetableSchedule,
+    TriggerRule,
+    schedule_timetable,
+)
 from designer.operators import as_timedelta, operator_spec
 from designer.target_limits import DAG_FACTORY_MAGIC_KEYS as MAGIC_KEYS
 from designer.target_limits import dag_factory_limits
@@ -69,8 +81,16 @@ def dag_factory_yaml(design: Design) -> str:
                           "from the design's graph; please report it and use the Python export")
     document = {design.dag.dag_id: _dag_block(design, tg, plan)}
     text = _header(design, plan) + _dump(document)
-    guard_dag_factory_yaml(text, design.dag.dag_id)
+    guard_dag_factory_yaml(text, design.dag.dag_id, schedule_types(design))
     return text
+
+
+def schedule_types(design: Design) -> frozenset[str]:
+    """The `__type__` values the schedule of `design` is written with (for the export guard)."""
+    timetable = schedule_timetable(design.dag.schedule)
+    types = {"airflow.sdk.Asset", "airflow.sdk.AssetAlias", "airflow.sdk.AssetAll", "airflow.sdk.AssetAny",
+             "airflow.sdk.AssetOrTimeSchedule", "airflow.sdk.CronTriggerTimetable"}
+    return frozenset(types | ({timetable.timetable} if timetable is not None else set()))
 
 
 # --- what dag-factory cannot express ------------------------------------------------------------
@@ -122,9 +142,56 @@ def _schedule(schedule: Any) -> Any:
     if isinstance(schedule, IntervalSchedule):
         return _timedelta(schedule.interval)  # DeltaTriggerTimetable
     if isinstance(schedule, AssetSchedule):
-        assets = [{"__type__": "airflow.sdk.Asset", "uri": uri} for uri in schedule.assets]
-        return assets if schedule.mode == "all" else {"__or__": assets}
+        if schedule.mode == "all" and not any(isinstance(item, AssetSchedule) for item in schedule.assets):
+            return [_asset(item) for item in schedule.assets]  # a list: all of them
+        return _condition(schedule)
+    if isinstance(schedule, TimetableSchedule):
+        return _timetable(schedule)
+    if isinstance(schedule, AssetOrTimeSchedule):
+        timetable = schedule.timetable
+        if isinstance(timetable, str):  # a cron expression or preset, run in UTC
+            timetable = TimetableSchedule(timetable="airflow.sdk.CronTriggerTimetable",
+                                          kwargs={"expression": timetable, "timezone": "UTC"})
+        return {"__type__": "airflow.sdk.AssetOrTimeSchedule", "timetable": _timetable(timetable),
+                "assets": _condition_object(schedule.assets)}
     return schedule  # None (manual) or a cron expression / preset
+
+
+def _asset(item: str | NamedAsset | AssetAlias) -> dict[str, Any]:
+    if isinstance(item, AssetAlias):
+        return {"__type__": "airflow.sdk.AssetAlias", "name": item.alias}
+    if isinstance(item, str):
+        return {"__type__": "airflow.sdk.Asset", "uri": item}
+    out: dict[str, Any] = {"__type__": "airflow.sdk.Asset", "uri": item.uri}
+    for key in ("name", "group"):
+        if (value := getattr(item, key)) is not None:
+            out[key] = value
+    if item.extra:
+        out["extra"] = _plain(dict(item.extra), "an asset's extra")
+    return out
+
+
+def _condition(condition: AssetSchedule) -> dict[str, Any]:
+    """`{__and__: [...]}` / `{__or__: [...]}`, which dag-factory combines with `&` / `|`, nested as designed; a
+    condition of one item keeps its AssetAll/AssetAny (combining one item would give the item itself)."""
+    if len(condition.assets) == 1:
+        return _condition_object(condition)
+    items = [_condition(item) if isinstance(item, AssetSchedule) else _asset(item) for item in condition.assets]
+    return {"__and__" if condition.mode == "all" else "__or__": items}
+
+
+def _condition_object(condition: AssetSchedule) -> dict[str, Any]:
+    """`{__type__: airflow.sdk.AssetAll, __args__: [...]}` (AssetAny for any): inside another object, where
+    dag-factory builds objects before it combines `__and__`/`__or__` (which would come too late)."""
+    items = [_condition_object(item) if isinstance(item, AssetSchedule) else _asset(item) for item in condition.assets]
+    kind = "airflow.sdk.AssetAll" if condition.mode == "all" else "airflow.sdk.AssetAny"
+    return {"__type__": kind, "__args__": items}
+
+
+def _timetable(timetable: TimetableSchedule) -> dict[str, Any]:
+    """`{__type__: <class path>, **kwargs}`: dag-factory builds the object (dag_factory_limits refuses magic keys
+    in the arguments)."""
+    return {"__type__": timetable.timetable, **_plain(dict(timetable.kwargs), "the timetable's arguments")}
 
 
 def _param(name: str, param: Any) -> dict[str, Any]:
@@ -140,9 +207,9 @@ def _param(name: str, param: Any) -> dict[str, Any]:
 
 def _group_entry(design: Design, gid: str, plan: DepPlan) -> dict[str, Any]:
     group = next(g for g in design.groups if g.id == gid)
-    entry: dict[str, Any] = {"group_name": gid}
+    entry: dict[str, Any] = {"group_name": plan.label(gid)}
     if group.parent is not None:
-        entry["parent_group_name"] = group.parent
+        entry["parent_group_name"] = plan.label(group.parent)
     if group.tooltip:
         entry["tooltip"] = group.tooltip
     for key in ("ui_color", "ui_fgcolor"):
@@ -163,9 +230,9 @@ def _task_entries(task: Task, tg: TaskGraph, plan: DepPlan) -> list[dict[str, An
     class_path = task.operator if spec.is_custom else f"{spec.airflow3_module}.{spec.class_name}"
     entries = []
     for i, name in enumerate(fan_out_ids(task)):
-        entry: dict[str, Any] = {"task_id": name, "operator": class_path}
+        entry: dict[str, Any] = {"task_id": plan.label(name), "operator": class_path}
         if task.group is not None:
-            entry["task_group_name"] = task.group
+            entry["task_group_name"] = plan.label(task.group)
         if deps := plan.names(plan.task_deps[name]):
             entry["dependencies"] = deps
         if task.trigger_rule != TriggerRule.ALL_SUCCESS:

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from designer.analysis.graph import TaskGraph
-from designer.ids import fan_out_ids
+from designer.ids import airflow_local_id, airflow_local_ids, fan_out_ids
 
 # A dependency entry: (dag-factory name of the upstream task or group, design edge index or None).
 Dep = tuple[str, int | None]
@@ -39,24 +39,38 @@ class DepPlan:
     group_deps: dict[str, list[Dep]]
     group_order: list[str]
     explicit: set[int] = field(default_factory=set)  # design edges written as task-level dependencies
+    labels: dict[str, str] = field(default_factory=dict)  # plan name -> dag-factory name, where they differ
+
+    def label(self, name: str) -> str:
+        """The dag-factory name of a task copy or group the plan names by design id: its Airflow id within
+        its group (dag-factory makes it the task_id or group_id)."""
+        return self.labels.get(name, name)
 
     def names(self, deps: Iterable[Dep]) -> list[str]:
-        """Dependency names without duplicates (dag-factory sets each edge once anyway)."""
-        return list(dict.fromkeys(name for name, _ in deps))
+        """Dependency names as dag-factory reads them, without duplicates (dag-factory sets each edge once
+        anyway)."""
+        return list(dict.fromkeys(self.label(name) for name, _ in deps))
 
 
 class _Names:
-    """dag-factory names (local ids, fan-out copies expanded) and Airflow task_ids of one design."""
+    """Plan names of one design's tasks (design ids, fan-out copies expanded), their Airflow task_ids, and the
+    dag-factory names of tasks and groups where they differ from the plan names."""
 
     def __init__(self, tg: TaskGraph) -> None:
         self.tg = tg
         self.full: dict[str, str] = {}  # task name -> Airflow task_id
-        self.copies: dict[str, list[str]] = {}  # local task id -> task names
+        self.copies: dict[str, list[str]] = {}  # design task id -> task names
+        self.labels: dict[str, str] = {}
         for task in tg.ns.tasks.values():
             names = fan_out_ids(task)
             self.copies[task.id] = names
-            for name, full in zip(names, tg.task_nodes[task.id], strict=True):
+            for name, full, label in zip(names, tg.task_nodes[task.id], airflow_local_ids(task), strict=True):
                 self.full[name] = full
+                if label != name:
+                    self.labels[name] = label
+        for gid, group in tg.ns.groups.items():
+            if airflow_local_id(group) != gid:
+                self.labels[gid] = airflow_local_id(group)
         self.name_of = {full: name for name, full in self.full.items()}
 
     def is_group(self, ref: str) -> bool:
@@ -110,7 +124,7 @@ def _place(tg: TaskGraph, names: _Names, usable: list[int], explicit: set[int], 
             if not isinstance(source, list) and source.task in names.copies:
                 for down in names.copies[task.id]:
                     task_deps[down].extend((up, None) for up in names.copies[source.task])
-    return DepPlan(task_deps, group_deps, group_order, set(explicit))
+    return DepPlan(task_deps, group_deps, group_order, set(explicit), names.labels)
 
 
 def _simulate(tg: TaskGraph, names: _Names, plan: DepPlan) -> dict[int | None, set[tuple[str, str]]]:

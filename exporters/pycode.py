@@ -113,14 +113,16 @@ class Chain(Expr):
 class BinOp(Expr):
     op: str
     operands: tuple[Expr, ...]
+    parens: bool = False  # an operand of another chain: `a | (b & c)`
 
     def flat(self) -> str:
-        return f" {self.op} ".join(o.flat() for o in self.operands)
+        text = f" {self.op} ".join(o.flat() for o in self.operands)
+        return f"({text})" if self.parens else text
 
     def split(self, indent, head, tail, stmt):
         pad = " " * indent
         inner_pad = pad + INDENT
-        one_line = f"{inner_pad}{self.flat()}"
+        one_line = f"{inner_pad}{f' {self.op} '.join(o.flat() for o in self.operands)}"
         # Inside an argument list ruff keeps a fitting chain on one line within the parentheses;
         # as a statement it always puts one operand per line.
         if not stmt and width(one_line) <= LINE_LENGTH:

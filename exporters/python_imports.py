@@ -26,6 +26,8 @@ SDK_FALLBACKS = {
     "Param": ("airflow.models.param", "Param", None),
     "cross_downstream": ("airflow.models.baseoperator", "cross_downstream", None),
     "Asset": ("airflow.datasets", "Dataset", "Asset"),
+    "AssetAll": ("airflow.datasets", "DatasetAll", "AssetAll"),
+    "AssetAny": ("airflow.datasets", "DatasetAny", "AssetAny"),
 }
 # The Airflow 3 side of the try/except. Param comes from its defining module because ruff's AIR311
 # only accepts the Airflow 2 fallback when the try branch imports the exact path it suggests.

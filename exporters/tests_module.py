@@ -69,6 +69,9 @@ def test_task_is_as_drawn(dag, task_id):
         "trigger_rule": getattr(task.trigger_rule, "value", task.trigger_rule),
         "mapped": type(task).__name__ == "MappedOperator",
     }
+    for flag in ("setup", "teardown"):
+        if getattr(task, f"is_{flag}", False):  # Airflow 2.7+ and 3
+            actual[flag] = True
     assert actual == EXPECTED_TASKS[task_id]
 
 
@@ -109,7 +112,7 @@ def render_tests(design: Design) -> str:
     w.add(_HEAD.splitlines())
     w.add([f'DAG_FILE = Path(__file__).parents[1] / "dags" / "{module_stem(design)}.py"'])
     w.stmt(lit(data["DAG_ID"]), 0, "DAG_ID = ")
-    w.add(["", "# Every task as drawn: upstream task_ids, TaskGroup, operator, trigger rule, mapped."])
+    w.add(["", "# Every task as drawn: upstream, group, operator, trigger rule, mapped, setup/teardown."])
     w.stmt(lit(data["EXPECTED_TASKS"]), 0, "EXPECTED_TASKS = ")
     w.add(["", "# Every TaskGroup as drawn: its parent group and its direct children."])
     w.stmt(lit(data["EXPECTED_GROUPS"]), 0, "EXPECTED_GROUPS = ")

@@ -11,6 +11,8 @@ import shutil
 from pathlib import Path
 
 from designer.model import (
+    AssetAlias,
+    AssetOrTimeSchedule,
     AssetSchedule,
     DagSettings,
     Design,
@@ -18,10 +20,12 @@ from designer.model import (
     Edge,
     Group,
     IntervalSchedule,
+    NamedAsset,
     Param,
     StaticFanOut,
     Task,
     TaskArgs,
+    TimetableSchedule,
     UpstreamOutput,
 )
 from exporters import export
@@ -131,6 +135,77 @@ def dotted_ids() -> Design:
     )
 
 
+def own_airflow_ids() -> Design:
+    """Tasks and groups whose Airflow ids (task_id, group_id) are not their design ids, in every role: in
+    groups, as an edge end, a fan-out, a branch and its choices, a mapping's upstream; each name still
+    unique in the DAG, as dag-factory needs."""
+    retry = TaskArgs(retries=1)
+    return Design(
+        dag=DagSettings(dag_id="own_airflow_ids", default_args=retry),
+        groups=(Group(id="g_sales", group_id="sales"), Group(id="g_inner", group_id="inner", parent="g_sales")),
+        tasks=(
+            Task(id="src_1", task_id="list_files", operator="python",
+                 args={"python_callable": "sample_callables.list_files"}),
+            Task(id="x_1", task_id="extract", group="g_sales"),
+            Task(id="x_2", task_id="load", group="g_inner", fan_out=StaticFanOut(count=2)),
+            Task(id="pick_1", task_id="pick", operator="branch_python", branches=["each_1", "full_1"],
+                 args={"python_callable": "sample_callables.choose_load_mode"}),
+            Task(id="each_1", task_id="each_file", operator="python",
+                 args={"python_callable": "sample_callables.process_file"},
+                 mapping=DynamicMapping(expand={"op_args": UpstreamOutput(task="src_1")})),
+            Task(id="full_1", task_id="full"),
+        ),
+        edges=(Edge(upstream="src_1", downstream="g_inner"), Edge(upstream="x_1", downstream="g_inner"),
+               Edge(upstream="g_sales", downstream="pick_1"), Edge(upstream="pick_1", downstream="each_1"),
+               Edge(upstream="pick_1", downstream="full_1")),
+    )
+
+
+def same_airflow_ids_in_two_groups() -> Design:
+    """A task `extract` and a group `inner` (holding a task `load`) in each of two groups, as Airflow allows and
+    the Airflow importer brings them (design ids made unique, Airflow ids kept); dag-factory cannot name them."""
+    retry = TaskArgs(retries=1)
+    return Design(
+        dag=DagSettings(dag_id="same_airflow_ids", default_args=retry),
+        groups=(Group(id="s1"), Group(id="s2"), Group(id="inner", parent="s1"),
+                Group(id="inner_2", group_id="inner", parent="s2")),
+        tasks=(Task(id="extract", group="s1"), Task(id="extract_2", task_id="extract", group="s2"),
+               Task(id="load", group="inner"), Task(id="load_2", task_id="load", group="inner_2"), Task(id="end")),
+        edges=(Edge(upstream="s1", downstream="s2"), Edge(upstream="extract", downstream="inner"),
+               Edge(upstream="extract_2", downstream="inner_2"), Edge(upstream="s2", downstream="end")),
+    )
+
+
+# Schedules beyond cron and intervals: nested asset conditions with aliases and named assets, timetable objects
+# (with and without arguments) and asset-or-time schedules (cron text or a timetable object as the time part).
+NESTED_ASSETS = AssetSchedule(mode="any", assets=[
+    "s3://b/x", AssetSchedule(assets=[NamedAsset(uri="s3://b/y", name="y", group="reports", extra={"hi": "bye"}),
+                                      AssetAlias(alias="late-files")])])
+SCHEDULES = {
+    "nested_assets": NESTED_ASSETS,
+    "alias_only": AssetSchedule(assets=[AssetAlias(alias="any-file")]),
+    "long_condition": AssetSchedule(mode="all", assets=[
+        AssetSchedule(mode="any", assets=[f"s3://a-rather-long-bucket-name/{p}/part-0000.parquet" for p in "xyz"]),
+        AssetSchedule(mode="any", assets=["s3://b/1", AssetSchedule(assets=["s3://b/2", "s3://b/3"])])]),
+    "partition_timetable": TimetableSchedule(timetable="airflow.sdk.CronPartitionTimetable",
+                                             kwargs={"cron": "15 * * * *", "timezone": "Europe/Amsterdam"}),
+    "runtime_timetable": TimetableSchedule(timetable="airflow.sdk.PartitionedAtRuntime"),
+    "asset_or_cron": AssetOrTimeSchedule(timetable="0 1 * * 3", assets=NESTED_ASSETS),
+    "asset_or_timetable": AssetOrTimeSchedule(
+        timetable=TimetableSchedule(timetable="airflow.sdk.CronTriggerTimetable",
+                                    kwargs={"expression": "0 6 * * *", "timezone": "Asia/Tokyo"}),
+        assets=AssetSchedule(assets=[NamedAsset(uri="s3://b/z", name="z")])),
+}
+
+
+def schedule_designs() -> dict[str, Design]:
+    """One small design per entry of SCHEDULES."""
+    return {f"schedule_{name}": Design(dag=DagSettings(dag_id=f"schedule_{name}", schedule=schedule),
+                                       tasks=(Task(id="only", overrides=TaskArgs(retries=1)),))
+            for name, schedule in SCHEDULES.items()}
+
+
 def extra_designs() -> dict[str, Design]:
     """Designs next to the samples in the export, import and cross-exporter tests."""
-    return {"edge_features": edge_features(), "asset_any": asset_any(), "dotted_ids": dotted_ids()}
+    return {"edge_features": edge_features(), "asset_any": asset_any(), "dotted_ids": dotted_ids(),
+            "own_airflow_ids": own_airflow_ids(), **schedule_designs()}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from designer.model import DagSettings, Design, Edge, Group, LintSettings, Task, TaskArgs
+from designer.model import DagSettings, Design, DynamicMapping, Edge, Group, LintSettings, StaticFanOut, Task, TaskArgs
 
 
 def make(
@@ -44,7 +44,7 @@ def make(
         for name in names
     )
     return Design(
-        dag=DagSettings(dag_id="shape", **(dag_fields or {})),
+        dag=DagSettings(**{"dag_id": "shape", **(dag_fields or {})}),
         tasks=built,
         groups=tuple(Group(id=g, parent=p) for g, p in groups.items()),
         edges=tuple(Edge(upstream=u, downstream=d) for u, d in pairs),
@@ -63,3 +63,15 @@ NESTED_GROUPS = make(
 )
 CYCLE_THROUGH_GROUP = make("fetch>>store, store>>report, report>>g", groups={"g": None},
                            members={"fetch": "g", "store": "g"})
+# Setup and teardown tasks: create >> load >> drop with create >> drop; in group g a fanned-out setup `warm`,
+# a mapped task and the teardown `cool`.
+_TEARDOWN = {"is_teardown": True, "trigger_rule": "all_done_setup_success"}
+SETUP_TEARDOWN = make(
+    "create>>load, load>>drop, create>>drop, warm>>work, work>>cool, warm>>cool, drop>>g",
+    groups={"g": None}, members={"warm": "g", "work": "g", "cool": "g"},
+    task_fields={"create": {"is_setup": True}, "drop": _TEARDOWN, "cool": _TEARDOWN,
+                 "warm": {"is_setup": True, "fan_out": StaticFanOut(count=2)},
+                 "work": {"operator": "bash",
+                          "mapping": DynamicMapping(expand={"bash_command": ["echo 1", "echo 2"]})}},
+    dag_fields={"dag_id": "setup_teardown"},
+)

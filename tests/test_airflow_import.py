@@ -11,10 +11,23 @@ from pathlib import Path
 
 import pytest
 
+from designer.analysis.structure import expected_structure
 from designer.cli import main
 from designer.importers.airflow_python import DagFileError, Limits, import_airflow_python
-from designer.model import AssetSchedule, IntervalSchedule, Param, TaskArgs, TriggerRule, UpstreamOutput
+from designer.model import (
+    AssetAlias,
+    AssetOrTimeSchedule,
+    AssetSchedule,
+    IntervalSchedule,
+    NamedAsset,
+    Param,
+    TaskArgs,
+    TimetableSchedule,
+    TriggerRule,
+    UpstreamOutput,
+)
 from designer.storage import DesignError, load_design
+from exporters import export
 
 pytestmark = pytest.mark.slow
 
@@ -138,6 +151,7 @@ with DAG(
     start >> Label("go") >> outer >> mapped
     flat_task >> calls
     EmptyOperator(task_id="setup").as_setup() >> calls
+    EmptyOperator(task_id="teardown").as_teardown(setups=made, on_failure_fail_dagrun=True)
 '''
 
 
@@ -171,26 +185,181 @@ def test_each_construct_lands_in_the_design(tmp_path):
     assert ("made", "mapped") in edges and ("setup", "calls") in edges
     noted = {n.path[1:] for n in result.notes}
     for path in [("default_args", "email"), ("tasks", "calls", "python_callable"),
-                 ("tasks", "flow", "python_callable"), ("tasks", "setup")]:
+                 ("tasks", "flow", "python_callable")]:
         assert path in noted, path
+    assert (tasks["setup"].is_setup, tasks["setup"].is_teardown) == (True, False) and ("tasks", "setup") not in noted
+    # as_teardown(setups=made): made is marked a setup, the edge is kept, the teardown's trigger rule too.
+    assert (tasks["made"].is_setup, tasks["teardown"].is_teardown) == (True, True)
+    assert tasks["teardown"].trigger_rule == TriggerRule.ALL_DONE_SETUP_SUCCESS and ("made", "teardown") in edges
+    assert ("tasks", "teardown", "on_failure_fail_dagrun") in noted
     assert all("unusual_prefix" not in n.message for n in result.notes)
 
 
-def test_interval_schedule_and_renamed_duplicate_ids(tmp_path):
+def test_interval_schedule_and_ids_reused_in_groups(tmp_path):
     text = HEADER + textwrap.dedent("""
         import datetime as dt
         from airflow.sdk import TaskGroup
-        with DAG("dupes", schedule=dt.timedelta(hours=2)):
-            with TaskGroup("g1"):
-                EmptyOperator(task_id="t")
-            with TaskGroup("g2"):
-                EmptyOperator(task_id="t")
+        with DAG("dupes", schedule=dt.timedelta(hours=2), start_date=dt.datetime(2024, 1, 1)):
+            for name in ("g1", "g2"):
+                with TaskGroup(name):
+                    EmptyOperator(task_id="t")
+                    with TaskGroup("inner"):
+                        EmptyOperator(task_id="t")
         """)
     result = import_airflow_python(_write(tmp_path, "dupes", text), SMALL)
     (design,) = result.designs
     assert design.dag.schedule == IntervalSchedule(interval=dt.timedelta(hours=2))
-    assert sorted((t.id, t.group) for t in design.tasks) == [("t", "g1"), ("t_2", "g2")]
-    assert any(n.path[1:] == ("tasks", "g2.t") and "renamed to t_2" in n.message for n in result.notes)
+    # Design ids are made unique; each task and group keeps the id Airflow gave it within its group.
+    assert sorted((t.id, t.task_id, t.group) for t in design.tasks) == [
+        ("t", None, "g1"), ("t_2", "t", "inner"), ("t_3", "t", "g2"), ("t_4", "t", "inner_2")]
+    assert sorted((g.id, g.group_id, g.parent) for g in design.groups) == [
+        ("g1", None, None), ("g2", None, None), ("inner", None, "g1"), ("inner_2", "inner", "g2")]
+    assert sorted(expected_structure(design)["tasks"]) == ["g1.inner.t", "g1.t", "g2.inner.t", "g2.t"]
+    assert result.notes == []
+
+
+HELPERS = '''
+import enum
+
+from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.providers.standard.operators.python import PythonOperator
+
+
+class Fixed(EmptyOperator):
+    """Passes an argument of its own to the parent class: the file never gave it."""
+
+    def __init__(self, *, tag: str, **kwargs):
+        super().__init__(doc_md=f"fixed {tag}", **kwargs)
+        self.tag = tag
+
+
+class NeedsCallable(PythonOperator):
+    def __init__(self, *, name: str, **kwargs):
+        super().__init__(**kwargs)
+        self.name = name
+
+
+class Level(enum.IntEnum):
+    LOW = 1
+    HIGH = 2
+
+
+class TakesLevel(EmptyOperator):
+    def __init__(self, *, level: Level = Level.LOW, **kwargs):
+        super().__init__(**kwargs)
+        self.level = level
+'''
+
+OPERATOR_CASES = '''
+# airflow dag
+from airflow.sdk import DAG, task
+from airflow.providers.standard.operators.empty import EmptyOperator
+from helpers import Fixed, Level, NeedsCallable, TakesLevel
+
+
+class InFile(EmptyOperator):
+    def __init__(self, *, value=None, **kwargs):
+        super().__init__(**kwargs)
+
+
+with DAG("operator_cases", schedule=None):
+    fixed = Fixed(task_id="fixed", tag="x")
+    needs = NeedsCallable(task_id="needs", name="n", python_callable=lambda: 1)
+    level = TakesLevel(task_id="level", level=Level.HIGH)
+    in_file = InFile.partial(task_id="in_file").expand(value=[1, 2])
+
+    @task.bash
+    def command():
+        return "echo hi"
+
+    @task.virtualenv(requirements=["colorama"])
+    def isolated():
+        return 1
+
+    fixed >> needs >> level >> in_file >> command() >> isolated()
+'''
+
+
+def test_operators_keep_what_the_file_passed_and_stay_loadable(tmp_path):
+    (tmp_path / "helpers.py").write_text(HELPERS, encoding="utf-8")
+    result = import_airflow_python(_write(tmp_path, "operator_cases", OPERATOR_CASES), SMALL)
+    (design,) = result.designs
+    tasks = {t.id: t for t in design.tasks}
+    notes = {n.path[1:]: n.message for n in result.notes}
+    # What Fixed passed to its parent itself (doc_md) is not the file's; what the file passed is kept.
+    assert (tasks["fixed"].operator, tasks["fixed"].args, tasks["fixed"].doc_md) == ("helpers.Fixed", {"tag": "x"},
+                                                                                    None)
+    # A required argument the design cannot hold (a lambda) makes a placeholder that loads, with a note.
+    assert (tasks["needs"].operator, tasks["needs"].args) == ("empty", {})
+    assert "needs python_callable" in notes[("tasks", "needs", "operator")]
+    assert ("tasks", "needs", "python_callable") in notes
+    # An int enum is an object, not its number (which the operator may refuse); it has a default here.
+    assert (tasks["level"].operator, tasks["level"].args) == ("helpers.TakesLevel", {})
+    assert "Level.HIGH" in notes[("tasks", "level", "level")]
+    # A class defined in the DAG file: a placeholder, which cannot map over the class's own argument.
+    assert (tasks["in_file"].operator, tasks["in_file"].mapping) == ("empty", None)
+    assert "is defined in a DAG file" in notes[("tasks", "in_file", "operator")]
+    assert ("tasks", "in_file", "expand", "value") in notes
+    assert (tasks["command"].operator, tasks["command"].args) == ("bash", {})
+    assert "@task.bash" in notes[("tasks", "command", "bash_command")]
+    assert tasks["isolated"].operator == "python_virtualenv"
+    assert tasks["isolated"].args["requirements"] == ["colorama"]
+    given = {"command": {"bash_command": "echo hi"}, "isolated": {"python_callable": "sample_callables.extract"}}
+    export(design.model_copy(update={"tasks": tuple(
+        t.model_copy(update={"args": {**t.args, **given.get(t.id, {})}}) for t in design.tasks)}), "python")
+
+
+TIMETABLES = '''
+from airflow.timetables.base import Timetable
+
+
+class EveryNDays(Timetable):
+    def __init__(self, days: int, *, hour: int = 0):
+        self.days, self.hour = days, hour
+
+    def serialize(self):
+        return {"days": self.days, "hour": self.hour}
+'''
+
+SCHEDULES = '''
+# airflow dag
+from airflow.sdk import DAG, Asset, AssetAlias, AssetOrTimeSchedule, CronPartitionTimetable, CronTriggerTimetable
+from airflow.providers.standard.operators.empty import EmptyOperator
+from timetables import EveryNDays
+
+a, b = Asset("s3://b/a"), Asset(name="b", uri="s3://b/b", extra={"k": 1})
+changed = EveryNDays(3)
+changed.days = 4
+schedules = {
+    "nested": a | (b & AssetAlias("late")),
+    "custom": EveryNDays(3, hour=6),
+    "changed": changed,
+    "partition": CronPartitionTimetable("0 * * * *", timezone="Europe/Amsterdam"),
+    "either": AssetOrTimeSchedule(timetable=CronTriggerTimetable("0 1 * * *", timezone="UTC"), assets=[a]),
+    "zoned": CronTriggerTimetable("0 1 * * *", timezone="Asia/Tokyo"),
+}
+for name, schedule in schedules.items():
+    with DAG(name, schedule=schedule):
+        EmptyOperator(task_id="t")
+'''
+
+
+def test_schedules_of_every_kind_are_carried_or_noted(tmp_path):
+    (tmp_path / "timetables.py").write_text(TIMETABLES, encoding="utf-8")
+    result = import_airflow_python(_write(tmp_path, "schedules", SCHEDULES), SMALL)
+    schedules = {d.dag.dag_id: d.dag.schedule for d in result.designs}
+    notes = {n.path[0]: n.message for n in result.notes if n.path[1:] == ("schedule",)}
+    assert schedules["nested"] == AssetSchedule(mode="any", assets=[
+        "s3://b/a", AssetSchedule(assets=[NamedAsset(uri="s3://b/b", name="b", extra={"k": 1}),
+                                          AssetAlias(alias="late")])])
+    assert schedules["custom"] == TimetableSchedule(timetable="timetables.EveryNDays", kwargs={"days": 3, "hour": 6})
+    assert schedules["changed"] is None and "does not give the same timetable" in notes["changed"]
+    assert schedules["partition"] == TimetableSchedule(timetable="airflow.sdk.CronPartitionTimetable",
+                                                       kwargs={"cron": "0 * * * *", "timezone": "Europe/Amsterdam"})
+    assert schedules["either"] == AssetOrTimeSchedule(timetable="0 1 * * *", assets=AssetSchedule(assets=["s3://b/a"]))
+    assert schedules["zoned"] == TimetableSchedule(timetable="airflow.sdk.CronTriggerTimetable",
+                                                   kwargs={"expression": "0 1 * * *", "timezone": "Asia/Tokyo"})
+    assert set(notes) == {"changed"}
 
 
 def test_cli_imports_a_file_a_folder_and_still_yaml(tmp_path, capsys):

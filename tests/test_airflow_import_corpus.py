@@ -28,11 +28,17 @@ pytestmark = pytest.mark.slow
 AIRFLOW = Path(airflow.__file__).parent
 FOLDERS = [AIRFLOW / "example_dags", AIRFLOW / "providers" / "standard" / "example_dags"]
 STUB = "sample_callables.extract"
+EXACT_AS_IMPORTED = 29  # of 113
+EXACT_ONCE_CALLABLES_GIVEN = 83  # of 113
 # A TaskFlow task becomes the classic operator that calls the same function (the documented mapping).
 TASKFLOW_CLASSES = {"_PythonDecoratedOperator": "PythonOperator",
                     "_BranchPythonDecoratedOperator": "BranchPythonOperator",
                     "_ShortCircuitDecoratedOperator": "ShortCircuitOperator",
-                    "DecoratedSensorOperator": "PythonSensor"}
+                    "DecoratedSensorOperator": "PythonSensor",
+                    "_PythonVirtualenvDecoratedOperator": "PythonVirtualenvOperator",
+                    "_PythonExternalDecoratedOperator": "ExternalPythonOperator",
+                    "_BranchPythonVirtualenvDecoratedOperator": "BranchPythonVirtualenvOperator",
+                    "_BranchExternalPythonDecoratedOperator": "BranchExternalPythonOperator"}
 
 
 def _follow_callable_notes(design: Design, noted: set[str]) -> Design:
@@ -48,7 +54,9 @@ def _follow_callable_notes(design: Design, noted: set[str]) -> Design:
 
 
 def _differences(original: dict, again: dict | None) -> list[tuple[str, str]]:
-    """(subject, text) per difference; subject is a task id, "group:<id>" or "schedule"."""
+    """(subject, text) per difference; subject is a task id, "group:<id>" or "schedule". Tasks compare by
+    upstream ids, group, operator class, trigger rule, mapped and setup/teardown; the timetable by class and as
+    Airflow serializes it (asset conditions, names, timezones and arguments included)."""
     if again is None:
         return [("dag", "the re-export did not load")]
     out = []
@@ -65,6 +73,9 @@ def _differences(original: dict, again: dict | None) -> list[tuple[str, str]]:
                                         f"{again['groups'].get(gid, '-')}"))
     if original["timetable"] != again["timetable"]:
         out.append(("schedule", f"timetable {original['timetable']} became {again['timetable']}"))
+    elif original["timetable_detail"] != again["timetable_detail"]:
+        out.append(("schedule", f"timetable {str(original['timetable_detail'])[:200]} became "
+                                f"{str(again['timetable_detail'])[:200]}"))
     return out
 
 
@@ -105,7 +116,7 @@ def test_airflow_example_dags_round_trip(tmp_path, capsys):
         for design in result.designs:
             dag_notes = notes.get(design.dag.dag_id, {"tasks": set(), "groups": set(), "dag": set(), "callable": set()})
             ns = Namespace(design)
-            noted_ids = {t.id for t in design.tasks if ns.qualify_task(t.id, t.group) in dag_notes["callable"]}
+            noted_ids = {t.id for t in design.tasks if ns.qualify_task(t) in dag_notes["callable"]}
             fixed = _follow_callable_notes(design, noted_ids)
             followed[design.dag.dag_id] = fixed != design
             try:
@@ -130,5 +141,7 @@ def test_airflow_example_dags_round_trip(tmp_path, capsys):
             print(f"  {dag_id}: {text[:300]}{'' if explained else '  <-- NOT EXPLAINED BY A NOTE'}")
     unexplained = [f"{dag_id}: {text}" for dag_id, text, explained in failures if not explained]
     assert not unexplained, "differences without a note:\n" + "\n".join(unexplained)
-    # A guard against a regression that notes everything away (measured: 66 of 113 when this was written).
-    assert exact + helped >= len(rows) / 2, "at least half of the example DAGs must round-trip"
+    # A guard against a regression that notes everything away: the figures are deterministic (Airflow 3.3.2,
+    # providers-standard 1.21.0), measured when the model learned own Airflow ids, asset conditions, timetable
+    # objects and setup/teardown. Every other DAG is explained by a note (see docs/decisions.md).
+    assert (exact, exact + helped) >= (EXACT_AS_IMPORTED, EXACT_ONCE_CALLABLES_GIVEN), (exact, exact + helped)

@@ -33,20 +33,11 @@ from exporters.dag_factory_deps import _Names, _place, plan_dependencies, simula
 from tests.conftest import ROOT, sample_paths
 from tests.dag_factory_support import copy_callables, extra_designs, load_folder, random_design, write_export
 from tests.support.airflow_runner import VENV_PYTHON, airflow_env
+from tests.support.python_export import expected_timetable
 
 SAMPLES = {p.stem: load_design(p) for p in sample_paths(valid_only=True)} | extra_designs()
-SETTINGS = ("tasks", "groups", "timetable", "catchup", "start_date", "tags", "max_active_runs", "max_active_tasks",
-            "params")
-
-
-def expected_timetable(schedule) -> str:
-    if schedule is None:
-        return "NullTimetable"
-    if isinstance(schedule, IntervalSchedule):
-        return "DeltaTriggerTimetable"
-    if isinstance(schedule, AssetSchedule):
-        return "AssetTriggeredTimetable"
-    return {"@once": "OnceTimetable", "@continuous": "ContinuousTimetable"}.get(schedule, "CronTriggerTimetable")
+SETTINGS = ("tasks", "groups", "timetable", "timetable_detail", "catchup", "start_date", "tags", "max_active_runs",
+            "max_active_tasks", "params")
 
 
 def _load_samples(tmp_path_factory, target: str) -> dict:

@@ -10,7 +10,16 @@ import pytest
 from designer.analysis.structure import expected_structure
 from designer.ids import Namespace
 from designer.importers.dag_factory import import_dag_factory, operator_key
-from designer.model import AssetSchedule, IntervalSchedule, TaskArgs, UpstreamOutput
+from designer.model import (
+    AssetAlias,
+    AssetOrTimeSchedule,
+    AssetSchedule,
+    IntervalSchedule,
+    NamedAsset,
+    TaskArgs,
+    TimetableSchedule,
+    UpstreamOutput,
+)
 from designer.operators import as_timedelta, operator_spec
 from designer.storage import DesignError, load_design
 from exporters import export
@@ -128,6 +137,19 @@ def test_groups_dependencies_mapping_and_schedules_are_read():
     ("{__or__: [{__type__: airflow.sdk.Asset, uri: 's3://a'}, {__type__: airflow.sdk.Asset, __args__: ['s3://b']}]}",
      AssetSchedule(assets=["s3://a", "s3://b"], mode="any")),
     ("{__and__: [{__type__: airflow.sdk.Asset, uri: 's3://a'}]}", AssetSchedule(assets=["s3://a"])),
+    ("{__type__: airflow.sdk.Asset, uri: 's3://a', name: a, extra: {k: 1}}",
+     AssetSchedule(assets=[NamedAsset(uri="s3://a", name="a", extra={"k": 1})])),
+    ("{__or__: [s3://a, {__and__: [{__type__: airflow.sdk.AssetAlias, name: al}, s3://b]}]}",
+     AssetSchedule(mode="any", assets=["s3://a", AssetSchedule(assets=[AssetAlias(alias="al"), "s3://b"])])),
+    ("{__type__: airflow.sdk.AssetAny, __args__: [s3://a]}", AssetSchedule(assets=["s3://a"], mode="any")),
+    ("{__type__: airflow.sdk.CronTriggerTimetable, __args__: ['0 1 * * *'], timezone: UTC}", "0 1 * * *"),
+    ("{__type__: airflow.timetables.trigger.CronTriggerTimetable, expression: '0 1 * * *', timezone: Asia/Tokyo}",
+     TimetableSchedule(timetable="airflow.timetables.trigger.CronTriggerTimetable",
+                       kwargs={"expression": "0 1 * * *", "timezone": "Asia/Tokyo"})),
+    ("{__type__: my.timetables.Workdays}", TimetableSchedule(timetable="my.timetables.Workdays")),
+    ("{__type__: airflow.sdk.AssetOrTimeSchedule, timetable: {__type__: airflow.sdk.CronTriggerTimetable, "
+     "expression: '@daily', timezone: UTC}, assets: [s3://a]}",
+     AssetOrTimeSchedule(timetable="@daily", assets=AssetSchedule(assets=["s3://a"]))),
 ])
 def test_schedule_forms(schedule, expected):
     (design,), notes = read(f"d:\n  schedule: {schedule}\n  tasks: {{}}\n")
@@ -196,8 +218,9 @@ DAG_LEVEL = {
                            "duplicate task_id"),
     "unknown DAG key": ("fail_fast: true", "unknown DAG key 'fail_fast'"),
     "carried nowhere": ("end_date: 2025-01-01", "end_date is not supported"),
-    "timetable schedule": ("schedule: {__type__: airflow.sdk.CronTriggerTimetable, expression: '0 1 * * *'}",
-                           "schedule __type__ airflow.sdk.CronTriggerTimetable is not supported"),
+    "timetable by position": ("schedule: {__type__: my.timetables.Custom, __args__: [1]}",
+                              "timetable __type__ my.timetables.Custom is not supported"),
+    "asset condition of objects": ("schedule: {__or__: [{__type__: my.Thing}]}", "asset __type__ my.Thing"),
     "relative start date": ("start_date: 3 days", "not a fixed date"),
     "timezone": ("start_date: 2024-01-01\n  timezone: Europe/Amsterdam", "converted to UTC"),
     "callback mapping": ("on_failure_callback: {callback: pkg.cb, to: x}", "on_failure_callback"),

@@ -24,12 +24,14 @@ from designer.model import (
     UpstreamOutput,
 )
 from designer.storage import load_design
+from designer.target_limits import airflow2_limits
 from exporters import ExportError, export
 from exporters.python_imports import allowed_modules, check_generated_module
 from exporters.python_module import _Module, render_python
 from tests.conftest import ROOT, sample_paths
-from tests.shapes import make
-from tests.support.python_export import load, ruff_problems, structure_problems, write_exports
+from tests.dag_factory_support import same_airflow_ids_in_two_groups, schedule_designs
+from tests.shapes import SETUP_TEARDOWN, make
+from tests.support.python_export import expected_timetable, load, ruff_problems, structure_problems, write_exports
 
 AF2_SUFFIX = "__af2"
 
@@ -54,6 +56,9 @@ def _edge_cases() -> list[Design]:
         _renamed(make("a>>b", dag_fields={"schedule": AssetSchedule(assets=["s3://a/x", "s3://a/y"], mode="any")}),
                  "asset_any"),
         _renamed(make("a>>b", dag_fields={"schedule": "@once", "catchup": True}), "once"),
+        same_airflow_ids_in_two_groups(),
+        *schedule_designs().values(),
+        SETUP_TEARDOWN,
     ]
 
 
@@ -63,7 +68,7 @@ def exported(tmp_path_factory, samples):
     loaded by one DagBag."""
     root = tmp_path_factory.mktemp("export")
     designs = samples + _edge_cases()
-    af2 = [_renamed(d, d.dag.dag_id + AF2_SUFFIX) for d in designs]
+    af2 = [_renamed(d, d.dag.dag_id + AF2_SUFFIX) for d in designs if not list(airflow2_limits(d))]
     files = write_exports(designs, root, ["python"]) + write_exports(af2, root, ["python-airflow2"])
     loaded = load(root / "dags", tmp_path_factory.mktemp("airflow_home"))
     return root, files, designs + af2, loaded
@@ -81,23 +86,12 @@ def test_airflow_builds_every_sample_exactly_as_designed(exported):
     assert not problems, "\n".join(problems)
 
 
-def _timetable(design: Design) -> str:
-    schedule = design.dag.schedule
-    if schedule is None:
-        return "NullTimetable"
-    if isinstance(schedule, AssetSchedule):
-        return "AssetTriggeredTimetable"
-    if isinstance(schedule, IntervalSchedule):
-        return "DeltaTriggerTimetable"
-    return {"@once": "OnceTimetable", "@continuous": "ContinuousTimetable"}.get(schedule, "CronTriggerTimetable")
-
-
 def test_dag_settings_reach_airflow(exported):
     _, _, designs, loaded = exported
     for design in designs:
         dag, got = design.dag, loaded["dags"][design.dag.dag_id]
         start = dag.start_date if dag.start_date.tzinfo else dag.start_date.replace(tzinfo=dt.UTC)
-        assert got["timetable"] == _timetable(design), dag.dag_id
+        assert got["timetable"] == expected_timetable(dag.schedule), dag.dag_id
         assert got["catchup"] is dag.catchup
         assert dt.datetime.fromisoformat(got["start_date"]) == start
         assert got["tags"] == sorted(dag.tags)

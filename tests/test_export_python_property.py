@@ -24,6 +24,8 @@ from hypothesis import strategies as st
 from designer.analysis import Severity, analyze
 from designer.ids import local_id_problem, task_id_problem
 from designer.model import (
+    AssetAlias,
+    AssetOrTimeSchedule,
     AssetSchedule,
     DagSettings,
     Design,
@@ -31,10 +33,12 @@ from designer.model import (
     Edge,
     Group,
     IntervalSchedule,
+    NamedAsset,
     Param,
     StaticFanOut,
     Task,
     TaskArgs,
+    TimetableSchedule,
     TriggerRule,
     UpstreamOutput,
 )
@@ -45,6 +49,7 @@ from exporters.checks import require_exportable
 from exporters.naming import module_stem
 from exporters.python_imports import allowed_modules, check_generated_module
 from exporters.python_module import render_python
+from tests.dag_factory_support import SCHEDULES
 from tests.support.python_export import CALLABLES, load, ruff_problems, structure_problems
 
 N_DESIGNS = 300
@@ -62,6 +67,13 @@ EDGE_DATA = [0, 1.5, -0.0, 2**63 - 1, -(2**63), 5e-324, 1.7976931348623157e308, 
 EDGE_PARAM_NAMES = ["n", "a b", "$HOME", "__type__", "default"]
 EDGE_DOCS = [None, "Docs.", "README.md", "x.md\n"]
 EDGE_CALLABLES = [CALLABLE, CALLABLE, CALLABLE, "builtins.eval", "os.system", "subprocess.run"]
+# Schedules each refused by lint (DD022, DD028) or by one target (DD030) for a reason of their own.
+EDGE_SCHEDULES = [
+    TimetableSchedule(timetable="sample_callables.not_a_timetable.x1", kwargs={"class": 1}),
+    AssetOrTimeSchedule(timetable="@continuous", assets=AssetSchedule(assets=["s3://b/a"])),
+    AssetSchedule(assets=[NamedAsset(uri="s3://b/a", name="a", extra={"__type__": "os.getcwd"})]),
+    AssetSchedule(assets=["s3://b/a", AssetSchedule(assets=[AssetAlias(alias="\t")], mode="any")]),
+]
 SETTINGS = settings(max_examples=N_DESIGNS, derandomize=True, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
                                            HealthCheck.data_too_large])
@@ -76,7 +88,10 @@ def designs(draw) -> Design:
     group_ids, task_ids = ids[:n_groups], ids[n_groups:]
     # Task ids may contain dots, as in Airflow (`load.v2`); group ids may not.
     task_ids = [f"{tid}.v{i}" if draw(st.integers(0, 5)) == 0 else tid for i, tid in enumerate(task_ids)]
-    groups = [Group(id=gid, parent=draw(st.sampled_from([None, *group_ids[:i]])),
+    # Own Airflow ids, now and then one that another item already has (DD002 in one group, DD030 for dag-factory).
+    own = {item: draw(st.sampled_from([None, None, None, f"{item}_af", *ids[:2]])) for item in ids}
+    groups = [Group(id=gid, group_id=own[gid] if local_id_problem(own[gid] or "") is None else None,
+                    parent=draw(st.sampled_from([None, *group_ids[:i]])),
                     prefix_group_id=draw(st.booleans()), tooltip=draw(st.sampled_from(["", "tip"])),
                     default_args=TaskArgs(retries=draw(st.sampled_from([None, 2])),
                                           pool=draw(st.sampled_from(EDGE_POOLS))))
@@ -96,7 +111,7 @@ def designs(draw) -> Design:
         kinds[task_ids[0]] = "empty"
     edges = _edges(draw, task_ids, groups, members, pos)
     tasks = [_task(draw, tid, kinds[tid], members[tid], order, pos, kinds, edges) for tid in task_ids]
-    tasks = [t for t in tasks if t is not None]
+    tasks = [t.model_copy(update={"task_id": own.get(t.id)}) if len(t.id) < 200 else t for t in tasks if t is not None]
     mapped_edges = [Edge(upstream=t.mapping.expand["bash_command"].task, downstream=t.id) for t in tasks
                     if t.mapping and isinstance(t.mapping.expand.get("bash_command"), UpstreamOutput)
                     and draw(st.booleans())]
@@ -155,6 +170,12 @@ def _chain(ref: str, groups: dict[str, Group], members: dict) -> set[str]:
 def _task(draw, tid, kind, group, order, pos, kinds, edges) -> Task:
     common = {"id": tid, "group": group, "trigger_rule": draw(st.sampled_from(list(TriggerRule))),
               "overrides": TaskArgs(pool=draw(st.sampled_from(EDGE_POOLS)))}
+    # Setup and teardown tasks (DD031 refuses what Airflow would: a follower of a setup not at all_success).
+    role = draw(st.sampled_from([None, None, None, None, "setup", "teardown"]))
+    if role == "setup":
+        common["is_setup"] = True
+    elif role == "teardown":
+        common.update(is_teardown=True, trigger_rule=TriggerRule.ALL_DONE_SETUP_SUCCESS)
     if kind == "bash":
         env = draw(st.sampled_from([None, None, {"X": "1"}, {"X": 1e308}, {"__or__": "a"}]))
         return Task(**common, operator="bash", args={"bash_command": f"echo {tid}", **({"env": env} if env else {})})
@@ -184,7 +205,8 @@ def _dag(draw) -> DagSettings:
     schedule = draw(st.sampled_from([None, "@daily", "0 * * * *",
                                      AssetSchedule(assets=["s3://b/a", "s3://b/c"], mode="any"),
                                      AssetSchedule(assets=["s3://b/a"]),
-                                     *(IntervalSchedule(interval=i) for i in EDGE_INTERVALS)]))
+                                     *(IntervalSchedule(interval=i) for i in EDGE_INTERVALS),
+                                     *SCHEDULES.values(), *EDGE_SCHEDULES]))
     params = {draw(st.sampled_from(EDGE_PARAM_NAMES)): Param(default=draw(st.sampled_from(EDGE_DATA)))}
     return DagSettings(dag_id="tbd", schedule=schedule, tags=draw(st.lists(st.sampled_from(["a", "b-c"]), unique=True)),
                        default_args=TaskArgs(retries=1, pool=draw(st.sampled_from(EDGE_POOLS))),

@@ -42,9 +42,9 @@ def test_prefix_group_id_false_drops_the_prefix_of_direct_children_only():
     design = design.model_copy(update={"groups": (Group(id="load", prefix_group_id=False),
                                                   Group(id="sub", parent="load"))})
     ns = Namespace(design)
-    assert ns.qualify_task("t", "load") == "t"
+    assert ns.qualify_task(ns.tasks["t"]) == "t"
     assert ns.qualify_group("sub") == "sub"
-    assert ns.qualify_task("u", "sub") == "sub.u"
+    assert ns.qualify_task(ns.tasks["u"]) == "sub.u"
 
 
 def test_static_fan_out_makes_copies_with_bipartite_edges():

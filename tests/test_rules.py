@@ -14,13 +14,17 @@ from pydantic import ValidationError
 from designer.analysis import RULES, Severity, analyze
 from designer.analysis.report import GRADES
 from designer.model import (
+    AssetAlias,
+    AssetOrTimeSchedule,
     AssetSchedule,
     DynamicMapping,
     Edge,
     Group,
+    NamedAsset,
     Param,
     StaticFanOut,
     TaskArgs,
+    TimetableSchedule,
     TriggerRule,
     UpstreamOutput,
 )
@@ -112,6 +116,11 @@ CASES = {
     "DD030": (make("a>>b", groups={"g": None}, members={"a": "g"}).model_copy(update={"groups": (
                   Group(id="g", prefix_group_id=False),)}),
               make("a>>b", groups={"g": None}, members={"a": "g"}), "g"),
+    "DD031": (make("s>>w, s>>t", task_fields={"s": {"is_setup": True}, "w": {"trigger_rule": "all_done"},
+                                              "t": {"is_teardown": True, "trigger_rule": "all_done_setup_success"}}),
+              make("s>>w, s>>t", task_fields={"s": {"is_setup": True},
+                                              "t": {"is_teardown": True, "trigger_rule": "all_done_setup_success"}}),
+              "w"),
 }
 
 
@@ -172,6 +181,70 @@ def test_dag_settings_variants():
     assert findings(assets, "DD022") == []
     bad_preset = make("a>>b", dag_fields={"schedule": "@fortnightly"})
     assert findings(bad_preset, "DD022")
+
+
+E, W = Severity.ERROR, Severity.WARNING
+TT = "airflow.sdk.CronPartitionTimetable"
+# (schedule, code, severity, text in the message, or None when no finding of that code is expected)
+SCHEDULE_CASES = [
+    (AssetSchedule(mode="any", assets=["s3://a", AssetSchedule(assets=["s3://b", AssetAlias(alias="al")])]),
+     "DD022", None, None),
+    (AssetSchedule(assets=["s3://a", AssetSchedule(assets=["airflow://x"])]), "DD022", E, "airflow://"),
+    (AssetSchedule(assets=[AssetAlias(alias=" ")]), "DD022", E, "asset alias ' ' is empty"),
+    (AssetSchedule(assets=[NamedAsset(uri="s3://a", name="")]), "DD022", E, "asset name '' is empty"),
+    (AssetSchedule(assets=[NamedAsset(uri="s3://ü", name="u")]), "DD022", W, "non-ASCII"),
+    (TimetableSchedule(timetable=TT, kwargs={"cron": "0 * * * *", "timezone": "UTC"}), "DD022", None, None),
+    (TimetableSchedule(timetable="pkg.1bad.Timetable"), "DD022", E, "must be a dotted import path"),
+    (TimetableSchedule(timetable=TT, kwargs={"class": 1}), "DD022", E, "'class' is a Python keyword"),
+    (AssetOrTimeSchedule(timetable="61 * * * *", assets=AssetSchedule(assets=["s3://a"])), "DD022", E, "time part"),
+    (AssetOrTimeSchedule(timetable="@once", assets=AssetSchedule(assets=["s3://a"])), "DD022", E, "not a cron"),
+    (AssetOrTimeSchedule(timetable="@daily", assets=AssetSchedule(assets=["s3://a"])), "DD022", None, None),
+    (TimetableSchedule(timetable="os.system"), "DD028", W, "runs a shell command"),
+    # What one export target cannot write (DD030), for dag-factory and for Airflow 2.
+    (TimetableSchedule(timetable=TT, kwargs={"__args__": [1]}), "DD030", W, "dag-factory"),
+    (AssetSchedule(assets=[NamedAsset(uri="s3://a", extra={"__type__": "x"})]), "DD030", W, "dag-factory"),
+    (TimetableSchedule(timetable=TT), "DD030", W, "Airflow 3 class"),
+    (TimetableSchedule(timetable="my.timetables.Workdays"), "DD030", None, None),
+    (AssetSchedule(assets=[AssetAlias(alias="al")]), "DD030", W, "Airflow 2.9 has no aliases"),
+    (AssetSchedule(assets=[NamedAsset(uri="s3://a", name="a")]), "DD030", W, "name or group"),
+    (AssetSchedule(assets=[NamedAsset(uri="s3://a", extra={"k": 1})]), "DD030", None, None),
+    (AssetOrTimeSchedule(timetable="@daily", assets=AssetSchedule(assets=["s3://a"])), "DD030", W,
+     "DatasetOrTimeSchedule"),
+]
+
+
+@pytest.mark.parametrize(("schedule", "code", "severity", "text"), SCHEDULE_CASES)
+def test_schedule_findings(schedule, code, severity, text):
+    found = findings(make("a>>b", dag_fields={"schedule": schedule}), code)
+    if text is None:
+        assert found == [], [f.message for f in found]
+    else:
+        assert any(f.severity is severity and text in f.message for f in found), [f.message for f in found]
+
+
+TEARDOWN = {"is_teardown": True, "trigger_rule": TriggerRule.ALL_DONE_SETUP_SUCCESS}
+# (design, severity, text): what DD031 says about setup and teardown tasks; (design, None, None): nothing.
+SETUP_TEARDOWN_CASES = [
+    (make("s>>w, w>>t, s>>t", task_fields={"s": {"is_setup": True}, "t": TEARDOWN}), None, None),
+    (make("s>>t", task_fields={"s": {"is_setup": True}, "t": {**TEARDOWN, "trigger_rule": "all_done"}}), E,
+     "has trigger rule all_done"),
+    (make("w>>t", task_fields={"t": TEARDOWN}), W, "no setup task right upstream"),
+    (make("s>>w", task_fields={"s": {"is_setup": True}, "w": {"trigger_rule": "none_failed"}}), E,
+     "follows setup task 's'"),
+    # A group edge from a setup reaches the group's roots, whose trigger rules count.
+    (make("s>>g", groups={"g": None}, members={"w": "g"}, tasks=["w"],
+          task_fields={"s": {"is_setup": True}, "w": {"trigger_rule": "one_success"}}), E, "task 'w' follows"),
+    (make("s>>t", task_fields={"s": {"is_setup": True, "fan_out": StaticFanOut(count=2)}, "t": TEARDOWN}), None, None),
+]
+
+
+@pytest.mark.parametrize(("design", "severity", "text"), SETUP_TEARDOWN_CASES)
+def test_setup_and_teardown_findings(design, severity, text):
+    found = findings(design, "DD031")
+    if text is None:
+        assert found == [], [f.message for f in found]
+    else:
+        assert any(f.severity is severity and text in f.message for f in found), [f.message for f in found]
 
 
 def test_branch_never_chosen_downstream_is_a_warning():

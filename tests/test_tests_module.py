@@ -14,6 +14,7 @@ from designer.storage import load_design
 from exporters import export
 from exporters.tests_module import render_tests
 from tests.conftest import SAMPLES, sample_paths
+from tests.shapes import SETUP_TEARDOWN
 from tests.support.airflow_runner import VENV_PYTHON, airflow_env
 from tests.support.python_export import ruff_problems, write_exports
 
@@ -27,7 +28,7 @@ def run_generated_tests(root: Path, python: Path = VENV_PYTHON) -> subprocess.Co
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory) -> tuple[Path, list[Path]]:
     root = tmp_path_factory.mktemp("repo")
-    designs = [load_design(p) for p in sample_paths(valid_only=True)]
+    designs = [load_design(p) for p in sample_paths(valid_only=True)] + [SETUP_TEARDOWN]
     write_exports(designs, root, ["python"])
     return root, write_exports(designs, root, ["tests"])
 
@@ -43,6 +44,7 @@ def test_generated_tests_pass_against_the_exported_dags(repo):
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     # Five DAG-level tests per module plus one per task.
     structures = [expected_structure(load_design(p)) for p in sample_paths(valid_only=True)]
+    structures.append(expected_structure(SETUP_TEARDOWN))
     assert f"{sum(5 + len(s['tasks']) for s in structures)} passed" in proc.stdout
 
 

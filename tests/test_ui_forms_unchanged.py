@@ -11,6 +11,9 @@ from streamlit.testing.v1 import AppTest
 
 from designer import edits
 from designer.model import (
+    AssetAlias,
+    AssetOrTimeSchedule,
+    AssetSchedule,
     DagSettings,
     Design,
     Group,
@@ -18,6 +21,7 @@ from designer.model import (
     Position,
     Task,
     TaskArgs,
+    TimetableSchedule,
 )
 from designer.storage import dump_design, load_design
 from tests.conftest import ROOT, SAMPLES
@@ -48,7 +52,18 @@ ODD = Design(
     ),
 )
 
-DESIGNS = {path.name: load_design(path) for path in sorted(SAMPLES.glob("*.yaml"))} | {"odd": ODD}
+# Own Airflow ids on a task and a group, and a schedule the DAG form cannot edit (shown, kept as it is).
+OWN_IDS_AND_SCHEDULE = Design(
+    dag=DagSettings(dag_id="own_ids", schedule=AssetOrTimeSchedule(
+        timetable=TimetableSchedule(timetable="airflow.sdk.CronTriggerTimetable",
+                                    kwargs={"expression": "0 6 * * *", "timezone": "Asia/Tokyo"}),
+        assets=AssetSchedule(mode="any", assets=["s3://a", AssetAlias(alias="late")]))),
+    groups=(Group(id="g_2", group_id="g"),),
+    tasks=(Task(id="t_2", task_id="t", group="g_2"), Task(id="t")),
+)
+
+DESIGNS = {path.name: load_design(path) for path in sorted(SAMPLES.glob("*.yaml"))} | {
+    "odd": ODD, "own_ids": OWN_IDS_AND_SCHEDULE}
 
 
 def _run(at: AppTest) -> AppTest:
@@ -138,6 +153,23 @@ def test_a_changed_field_changes_only_that_field(opened):
     assert task.overrides == TaskArgs(pool=" spaced pool ", retries=3)
     assert task.args == ODD.tasks[0].args and task.group == "ghost"
     assert task.estimated_duration == ODD.tasks[0].estimated_duration
+
+
+def test_the_dag_form_shows_a_schedule_it_cannot_edit_and_own_ids_can_be_set(opened):
+    at = opened("own_ids")
+    at.session_state["edit_tab"] = "DAG"
+    _run(at)
+    [schedule] = [t for t in at.text_input if t.label.startswith("Schedule")]
+    assert schedule.disabled and schedule.value == (
+        "timetable airflow.sdk.CronTriggerTimetable(expression='0 6 * * *', timezone='Asia/Tokyo') "
+        "or assets: s3://a | alias late")
+    at.session_state["selected"] = ["t_2"]
+    at.session_state["edit_tab"] = "Properties"
+    _run(at)
+    at.text_input(key=next(t.key for t in at.text_input if t.label.startswith("Airflow task_id"))).input("pull")
+    next(b for b in at.button if b.label == "Apply" and b.proto.form_id.startswith("task:")).click()
+    _run(at)
+    assert at.session_state["design"].tasks[0].task_id == "pull"
 
 
 def test_edits_on_groups_in_a_parent_loop_terminate():

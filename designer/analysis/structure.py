@@ -13,7 +13,8 @@ from designer.operators import operator_spec
 
 
 def expected_structure(design: Design) -> dict[str, Any]:
-    """{"dag_id", "tasks": {task_id: {upstream, group, operator, trigger_rule, mapped}}, "groups": {group_id: parent}}.
+    """{"dag_id", "tasks": {task_id: {upstream, group, operator, trigger_rule, mapped[, setup | teardown]}},
+    "groups": {group_id: parent}}; `setup`/`teardown` (True) only for setup and teardown tasks.
 
     Group ids are Airflow's (qualified); `group` is None for tasks at the top level.
     """
@@ -29,6 +30,8 @@ def expected_structure(design: Design) -> dict[str, Any]:
             "operator": spec.class_name if spec else task.operator,
             "trigger_rule": str(task.trigger_rule),
             "mapped": task.mapping is not None,
+            **({"setup": True} if task.is_setup else {}),
+            **({"teardown": True} if task.is_teardown else {}),
         }
     groups = {}
     for gid, group in sorted(ns.groups.items()):

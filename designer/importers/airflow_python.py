@@ -9,8 +9,8 @@ one Design per DAG here. The calling thread waits; other sessions of the app kee
 
 Whatever a design cannot hold becomes an ImportNote on (dag_id, "tasks", task_id, key) and the like,
 never a silent drop: lambdas and callables that cannot be imported, non-literal arguments, task outputs
-passed as arguments, setup/teardown markers, expand_kwargs, mapped task groups, timetables other than
-cron, DAG settings the design has no field for. Airflow's own import errors are kept as Airflow wrote them.
+passed as arguments, expand_kwargs, mapped task groups, timetables built from objects, DAG settings the
+design has no field for. Airflow's own import errors are kept as Airflow wrote them.
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ from designer.importers import shown as shown_data
 from designer.importers.airflow_worker import OUTPUT_BYTES
 from designer.importers.dag_factory_values import TASK_ARG_FIELDS, operator_key
 from designer.model import (
+    AssetAlias,
+    AssetOrTimeSchedule,
     AssetSchedule,
     DagSettings,
     Design,
@@ -44,9 +46,11 @@ from designer.model import (
     Edge,
     Group,
     IntervalSchedule,
+    NamedAsset,
     Param,
     Task,
     TaskArgs,
+    TimetableSchedule,
     UpstreamOutput,
 )
 from designer.operators import OperatorSpec, operator_spec
@@ -62,7 +66,15 @@ TASKFLOW_OPERATORS = {
     "airflow.providers.standard.decorators.branch_python._BranchPythonDecoratedOperator": "branch_python",
     "airflow.providers.standard.decorators.short_circuit._ShortCircuitDecoratedOperator": "short_circuit",
     "airflow.providers.standard.decorators.sensor.DecoratedSensorOperator": "python_sensor",
+    "airflow.providers.standard.decorators.python_virtualenv._PythonVirtualenvDecoratedOperator": "python_virtualenv",
+    "airflow.providers.standard.decorators.external_python._PythonExternalDecoratedOperator": "external_python",
+    "airflow.providers.standard.decorators.branch_virtualenv._BranchPythonVirtualenvDecoratedOperator":
+        "branch_python_virtualenv",
+    "airflow.providers.standard.decorators.branch_external_python._BranchExternalPythonDecoratedOperator":
+        "branch_external_python",
 }
+# TaskFlow operator classes whose function returns the command at run time (the design leaves it to be set).
+TASKFLOW_COMMANDS = {"airflow.providers.standard.decorators.bash._BashDecoratedOperator": "bash"}
 # Airflow's TaskGroup colours when none is given.
 GROUP_COLOUR_DEFAULTS = {"ui_color": "CornflowerBlue", "ui_fgcolor": "#000"}
 MAX_PRODUCT = 1024  # Airflow's default core.max_map_length
@@ -244,21 +256,28 @@ class RawClass(_Raw):
     module: str
     name: str
     importable: str | None = None
+    reason: str | None = None
 
 
 class RawTask(_Raw):
     task_id: str
     group: str | None = None
     cls: RawClass = Field(alias="class")
+    required: list[str] = []
     decorated: bool = False
     trigger_rule: str = "all_success"
     is_setup: bool = False
     is_teardown: bool = False
+    fails_dag_run: bool = False
     doc_md: str | None = None
     upstream: list[str] = []
     kwargs: dict[str, Any] = {}
     mapped: dict[str, Any] | None = None
     function: dict[str, Any] | None = None
+
+    @property
+    def cls_path(self) -> str:
+        return f"{self.cls.module}.{self.cls.name}"
 
 
 class RawGroup(_Raw):
@@ -400,6 +419,7 @@ class _DagBuilder:
         self.raw, self.notes, self.dag_id = raw, notes, raw.dag_id
         self.group_local: dict[str, str] = {}  # Airflow group_id -> design group id
         self.task_local: dict[str, str] = {}  # Airflow task_id -> design task id
+        self.task_own: dict[str, str] = {}  # Airflow task_id -> the task's id within its group
         self.used: set[str] = set()
 
     def note(self, rel: KeyPath, message: str, line: int | None = None) -> None:
@@ -425,20 +445,16 @@ class _DagBuilder:
         return Design(dag=dag, tasks=tuple(tasks), groups=tuple(g for g in groups if g is not None),
                       edges=tuple(edges))
 
-    def _unique(self, local: str, airflow_id: str, kind: str, rel: KeyPath) -> str:
-        """`local`, or a renamed id when another task or group already uses it (designs need local ids
-        unique across the DAG; Airflow only needs the composed ids unique)."""
-        if local not in self.used:
-            self.used.add(local)
-            return local
-        n = 2
-        while f"{local}_{n}" in self.used:
+    def _unique(self, local: str) -> str:
+        """A design id for an item Airflow calls `local` within its group: `local` itself, or `local_<n>` when
+        another task or group already has it (design ids are unique in the DAG; Airflow only needs the
+        composed ids unique, so the item keeps `local` as its own task_id or group_id)."""
+        design_id, n = local, 1
+        while design_id in self.used:
             n += 1
-        renamed = f"{local}_{n}"
-        self.used.add(renamed)
-        self.note(rel, f"{kind} {airflow_id}: its own id {local} is already used by another task or group of this "
-                  f"DAG, and a design needs unique ids; renamed to {renamed}, which changes its Airflow id")
-        return renamed
+            design_id = f"{local}_{n}"
+        self.used.add(design_id)
+        return design_id
 
     # --- settings -------------------------------------------------------------------------------
 
@@ -483,26 +499,93 @@ class _DagBuilder:
             return value
         if kind == "timedelta":
             return IntervalSchedule(interval=_timedelta(value))
-        if kind == "cron" and isinstance(value.get("expression"), str):
-            if value.get("timezone") not in ("UTC", "Etc/UTC") or value.get("interval") != 0 or value.get(
-                    "run_immediately") is not False:
-                self.note(("schedule",), f"CronTriggerTimetable {value['expression']} in {value.get('timezone')}: "
-                          "the design keeps the cron expression only (run in UTC, no data interval, no "
-                          "run_immediately)")
-            return value["expression"]
-        if kind == "assets" and isinstance(value.get("assets"), list):
-            names = []
-            for item in value["assets"]:
-                if item.get("plain"):
-                    names.append(item["name"])
-                else:
-                    names.append(item["uri"])
-                    self.note(("schedule",), f"asset {item.get('name')}: its name, group, extra or watchers are "
-                              "not part of the design; kept by URI only")
-            return AssetSchedule(assets=names, mode="any" if value.get("mode") == "any" else "all")
-        self.note(("schedule",), f"schedule {shown(value, 160)} is not supported (designs hold cron or presets, "
-                  "fixed intervals and flat any/all asset lists); the DAG is imported without a schedule")
+        if kind == "assets":
+            return self._assets(value, ("schedule",))
+        if kind == "timetable":
+            return self._timetable(value, ("schedule",), cron=True)
+        if kind == "asset_or_time" and _tag(value.get("assets")) == "assets":
+            timetable = self._timetable(value.get("timetable"), ("schedule", "timetable"), cron=True)
+            assets = self._assets(value["assets"], ("schedule", "assets"))
+            if timetable is not None and assets is not None:
+                return AssetOrTimeSchedule(timetable=timetable, assets=assets)
+        self.note(("schedule",), f"schedule {shown(value, 160)} is not one a design can hold (cron or presets, "
+                  "fixed intervals, asset conditions, timetables built from plain arguments); the DAG is imported "
+                  "without a schedule")
         return None
+
+    def _assets(self, value: dict, rel: KeyPath) -> AssetSchedule | None:
+        """An asset condition; None (with a note) when an item is not an asset, an alias or a condition."""
+        items: list[Any] = []
+        for item in value.get("assets") or []:
+            if _tag(item) == "assets":
+                if (inner := self._assets(item, rel)) is None:
+                    return None
+                items.append(inner)
+            elif isinstance(item, dict) and isinstance(item.get("alias"), str) and _tag(item) is None:
+                items.append(AssetAlias(alias=item["alias"]))
+                if not item.get("plain"):
+                    self.note(rel, f"asset alias {item['alias']}: its group is not part of the design; left out")
+            elif isinstance(item, dict) and isinstance(item.get("uri"), str) and _tag(item) is None:
+                items.append(self._asset(item, rel))
+            else:
+                self.note(rel, f"the schedule waits for {shown(item, 100)}, which a design cannot hold (assets, "
+                          "aliases and their conditions only); the DAG is imported without a schedule")
+                return None
+        if not items:
+            return None
+        return AssetSchedule(assets=items, mode="any" if value.get("mode") == "any" else "all")
+
+    def _asset(self, item: dict, rel: KeyPath) -> str | NamedAsset:
+        """An asset as its URI text when that is all it has, else a NamedAsset."""
+        name, derived = item.get("name"), bool(item.get("derived"))
+        extra = literal(item.get("extra") or {})
+        if extra is DROP:
+            self.note(rel, f"asset {name}: its extra holds {shown(_first_tagged(item['extra']))}, which is not plain "
+                      "data; left out")
+            extra = {}
+        if item.get("others"):
+            self.note(rel, f"asset {name}: its {' and '.join(map(str, item['others']))} are not part of the design; "
+                      "left out")
+        if derived and item.get("group") is None and not extra:
+            return name
+        fields = {"uri": name if derived else item["uri"], "name": None if derived else name,
+                  "group": item.get("group"), "extra": extra}
+        return validated(NamedAsset, fields, rel, self.note, keep=("uri",), nullable=("name", "group"))
+
+    def _timetable(self, value: Any, rel: KeyPath, cron: bool = False) -> TimetableSchedule | str | None:
+        """A timetable built from plain arguments as a TimetableSchedule (a CronTriggerTimetable in UTC with
+        nothing else set as its cron text when `cron`); None with a note otherwise."""
+        if _tag(value) != "timetable":
+            self.note(rel, f"schedule {shown(value, 160)} is not one a design can hold; the DAG is imported "
+                      "without a schedule")
+            return None
+        text, kwargs = value.get("text"), value.get("kwargs")
+        if not value.get("path"):
+            why = _NOT_IMPORTABLE_CLASS.get(value.get("reason") or "", _NOT_IMPORTABLE_CLASS["nested"])
+            self.note(rel, f"the schedule's timetable class ({text}) {why}, so the exported DAG cannot import it; "
+                      "the DAG is imported without a schedule")
+            return None
+        if not isinstance(kwargs, dict):
+            self.note(rel, f"the schedule's timetable ({text}): the arguments it was built with are not known (given "
+                      "as *args, or it was built before the import began); the DAG is imported without a schedule")
+            return None
+        objects = {k: v for k, v in kwargs.items() if literal(v) is DROP}
+        if objects:
+            listed = ", ".join(f"{k} ({shown(_first_tagged(v))})" for k, v in objects.items())
+            self.note(rel, f"the schedule's timetable ({text}) has arguments that are objects: {listed}; designs "
+                      "hold timetables built from plain values only, so the DAG is imported without a schedule")
+            return None
+        if not value.get("exact"):
+            self.note(rel, f"the schedule's timetable ({text}): building {value['path']} again from the arguments it "
+                      "was given does not give the same timetable (changed after it was built?); the DAG is imported "
+                      "without a schedule")
+            return None
+        if cron and value["path"] == "airflow.sdk.CronTriggerTimetable" and set(kwargs) <= {"expression", "cron",
+                                                                                             "timezone"} \
+                and kwargs.get("timezone") in ("UTC", "Etc/UTC") and isinstance(kwargs.get("expression"), str):
+            return kwargs["expression"]  # what `schedule="<cron>"` builds
+        return validated(TimetableSchedule, {"timetable": value["path"], "kwargs": kwargs}, rel, self.note,
+                         keep=("timetable", "kwargs"))
 
     def _param(self, name: str, raw: Any) -> Param | None:
         if not isinstance(raw, dict):
@@ -556,9 +639,9 @@ class _DagBuilder:
 
     def _group(self, raw: RawGroup) -> Group | None:
         rel = ("groups", raw.group_id)
-        local = self._unique(raw.local, raw.group_id, "group", rel)
-        self.group_local[raw.group_id] = local
-        fields: dict[str, Any] = {"id": local, "tooltip": raw.tooltip, "prefix_group_id": raw.prefix_group_id}
+        self.group_local[raw.group_id] = design_id = self._unique(raw.local)
+        fields: dict[str, Any] = {"id": design_id, "group_id": raw.local, "tooltip": raw.tooltip,
+                                  "prefix_group_id": raw.prefix_group_id}
         if raw.parent is not None:
             fields["parent"] = self.group_local.get(raw.parent)
         for key, default in GROUP_COLOUR_DEFAULTS.items():
@@ -580,32 +663,45 @@ class _DagBuilder:
         local = raw.task_id
         if group is not None and group.prefix_group_id and local.startswith(f"{group.group_id}."):
             local = local[len(group.group_id) + 1:]
-        self.task_local[raw.task_id] = self._unique(local, raw.task_id, "task", ("tasks", raw.task_id))
+        self.task_local[raw.task_id] = self._unique(local)
+        self.task_own[raw.task_id] = local
 
     def _task(self, raw: RawTask, downstream: list[str]) -> Task:
         rel = ("tasks", raw.task_id)
         operator = self._operator(raw, rel)
         spec = operator_spec(operator)
-        fields: dict[str, Any] = {"id": self.task_local[raw.task_id], "operator": operator,
+        fields: dict[str, Any] = {"id": self.task_local[raw.task_id], "task_id": self.task_own[raw.task_id],
+                                  "operator": operator,
                                   "trigger_rule": raw.trigger_rule, "doc_md": raw.doc_md}
         if raw.group is not None:
             fields["group"] = self.group_local.get(raw.group)
-        if raw.is_setup or raw.is_teardown:
-            which = "setup" if raw.is_setup else "teardown"
-            self.note(rel, f"task {raw.task_id} is a {which} task; designs have no setup/teardown marker, so it is "
-                      f"imported as an ordinary task (its trigger rule {raw.trigger_rule} is kept)")
+        fields.update(is_setup=raw.is_setup, is_teardown=raw.is_teardown)
         kwargs = dict(raw.kwargs)
-        for key in ("trigger_rule", "doc_md", "task_display_name"):
+        for key in ("trigger_rule", "doc_md", "task_display_name", "is_setup", "is_teardown"):
             kwargs.pop(key, None)
+        if kwargs.pop("on_failure_fail_dagrun", None) or raw.fails_dag_run:
+            self.note((*rel, "on_failure_fail_dagrun"), f"teardown task {raw.task_id} fails the DAG run when it "
+                      "fails (on_failure_fail_dagrun), which a design does not hold; left out")
         overrides = {k: kwargs.pop(k) for k in list(kwargs) if k in TASK_ARG_FIELDS}
         fields["overrides"] = self._task_args(overrides, rel)
-        if raw.decorated:
+        if raw.cls_path in TASKFLOW_COMMANDS:
+            kwargs = self._taskflow_command(raw, kwargs, rel)
+        elif raw.decorated:
             kwargs = self._taskflow(raw, kwargs, rel)
         fields["args"] = self._args(spec, kwargs, rel)
         if raw.mapped is not None:
-            mapping = self._mapping(raw, fields["args"], rel)
+            mapping = self._mapping(raw, spec, fields["args"], rel)
             if mapping is not None:
                 fields["mapping"] = mapping
+        if spec is not None and spec.is_custom:
+            carried = {*fields["args"], *(fields["mapping"].expand if "mapping" in fields else ())}
+            if missing := [name for name in raw.required if name not in carried]:
+                self.note((*rel, "operator"), f"operator class {operator} of task {raw.task_id} needs "
+                          f"{', '.join(missing)}, which the design cannot hold (see the notes on them); imported as "
+                          "an EmptyOperator placeholder, its arguments left out, so that the export loads")
+                fields.update(operator="empty", args={})
+                fields.pop("mapping", None)
+                spec = operator_spec("empty")
         if spec is not None and spec.branches:
             fields["branches"] = sorted(self.task_local[d] for d in downstream if d in self.task_local)
             self.note((*rel, "branches"), f"branch task {raw.task_id}: the tasks it may choose are decided by its "
@@ -613,24 +709,30 @@ class _DagBuilder:
         return validated(Task, fields, rel, self.note, keep=("id", "operator"), nullable=NULLABLE)
 
     def _operator(self, raw: RawTask, rel: KeyPath) -> str:
-        path = f"{raw.cls.module}.{raw.cls.name}"
+        path = raw.cls_path
         if path in TASKFLOW_OPERATORS:
             return TASKFLOW_OPERATORS[path]
+        if path in TASKFLOW_COMMANDS:
+            return TASKFLOW_COMMANDS[path]
         key = operator_key(path)
         if operator_spec(key) is not None and not operator_spec(key).is_custom and key != path:
             return key
-        if raw.cls.importable is None or "." in raw.cls.name or "<" in raw.cls.name:
-            self.note((*rel, "operator"), f"operator class {raw.cls.name} of task {raw.task_id} cannot be imported "
-                      "by the exported DAG (it is defined in a DAG file, whose DAGs importing would register again, "
-                      "or nested, or outside the DAG folder and installed packages); imported as an EmptyOperator "
-                      "placeholder")
+        if raw.cls.importable is None:
+            why = _NOT_IMPORTABLE_CLASS.get(raw.cls.reason or "", _NOT_IMPORTABLE_CLASS["nested"])
+            self.note((*rel, "operator"), f"operator class {raw.cls.module}.{raw.cls.name} of task {raw.task_id} "
+                      f"{why}, so the exported DAG cannot import it; imported as an EmptyOperator placeholder "
+                      "(its arguments are left out)")
             return "empty"
-        custom = f"{raw.cls.importable}.{raw.cls.name}"
-        if raw.decorated:
-            self.note((*rel, "operator"), f"task {raw.task_id} is a TaskFlow task of class {raw.cls.name}; its "
-                      "function cannot be given to a custom operator, so the exported task will not load until "
-                      "it is replaced")
-        return custom
+        return f"{raw.cls.importable}.{raw.cls.name}"
+
+    def _taskflow_command(self, raw: RawTask, kwargs: dict[str, Any], rel: KeyPath) -> dict[str, Any]:
+        """A @task.bash task: its command is what its function returns when the task runs."""
+        self.note((*rel, "bash_command"), f"task {raw.task_id} is a @task.bash task: its command is what its function "
+                  f"{(raw.function or {}).get('text')} returns at run time, which a design cannot hold; bash_command "
+                  "is left empty for you to set")
+        for key in ("bash_command", "python_callable", "op_args", "op_kwargs"):
+            kwargs.pop(key, None)
+        return kwargs
 
     def _taskflow(self, raw: RawTask, kwargs: dict[str, Any], rel: KeyPath) -> dict[str, Any]:
         """A TaskFlow task's function and call arguments as python_callable, op_args and op_kwargs."""
@@ -660,10 +762,6 @@ class _DagBuilder:
                 kept[name] = plain
         if kept:
             kwargs["op_kwargs"] = kept
-        for key in ("multiple_outputs", "templates_exts"):
-            if key in kwargs:
-                self.note((*rel, key), f"{key} of the TaskFlow task is not carried; left out")
-                kwargs.pop(key)
         return kwargs
 
     def _args(self, spec: OperatorSpec | None, kwargs: dict[str, Any], rel: KeyPath) -> dict[str, Any]:
@@ -690,7 +788,8 @@ class _DagBuilder:
                 args[key] = plain
         return args
 
-    def _mapping(self, raw: RawTask, args: dict[str, Any], rel: KeyPath) -> DynamicMapping | None:
+    def _mapping(self, raw: RawTask, spec: OperatorSpec | None, args: dict[str, Any],
+                 rel: KeyPath) -> DynamicMapping | None:
         mapped = raw.mapped or {}
         value = mapped.get("value")
         if mapped.get("kind") != "expand" or not isinstance(value, dict) or not value:
@@ -700,7 +799,10 @@ class _DagBuilder:
         expand: dict[str, Any] = {}
         for name, source in value.items():
             where = (*rel, "expand", name)
-            if _tag(source) == "xcom" and source.get("task") in self.task_local:
+            if spec is not None and not spec.is_custom and not raw.decorated and name not in spec.args:
+                self.note(where, f"expand {name}: {name} is not an argument the design's {spec.label} operator "
+                          "carries; left out")
+            elif _tag(source) == "xcom" and source.get("task") in self.task_local:
                 expand[name] = UpstreamOutput(task=self.task_local[source["task"]])
                 if source.get("via") or source.get("key") != "return_value":
                     self.note(where, f"expand {name} maps over the output of {source['task']} through "
@@ -711,6 +813,7 @@ class _DagBuilder:
             else:
                 self.note(where, f"expand {name} over {shown(source)} cannot be carried; left out")
         if not expand:
+            self.note((*rel, "expand"), f"task {raw.task_id} maps over nothing the design can hold; imported unmapped")
             return None
         if raw.decorated:
             return self._taskflow_mapping(raw, expand, args, rel)
@@ -741,6 +844,10 @@ _NOT_IMPORTABLE = {
                "undecorated function",
     "unimportable": "lives in a file that is neither in the DAG folder nor in an installed package",
 }
+
+
+_NOT_IMPORTABLE_CLASS = {**_NOT_IMPORTABLE,
+                         "nested": "is defined inside a function or another class, so no dotted import path reaches it"}
 
 
 def _not_importable(info: dict[str, Any]) -> str:

@@ -88,8 +88,9 @@ def plain(value: Any, ctx: Context, depth: int = 0) -> Any:
     """`value` as JSON data; what JSON cannot hold becomes a tagged mapping (see the module doc)."""
     if value is None or isinstance(value, bool | str):
         return value
-    if isinstance(value, enum.Enum) and isinstance(value.value, str | int):
-        return value.value
+    if isinstance(value, enum.Enum):  # a str enum (TriggerRule, WeightRule) is accepted as its text
+        return value.value if isinstance(value.value, str) else {TAG: "object", "text": f"{type(value).__name__}."
+                                                                                         f"{value.name}"}
     if isinstance(value, int):
         return value if abs(value) < 2**63 else {TAG: "object", "text": _text(value)}
     if isinstance(value, float):
@@ -237,20 +238,30 @@ def _group_chain(group: Any) -> list[Any]:
     return chain
 
 
-def _class_module(cls: type, ctx: Context) -> str | None:
-    """The importable module name of an operator class; None when it is defined in a DAG file, since
-    importing a DAG file from another one registers that file's DAGs again (Airflow's auto-register)."""
+def describe_class(cls: type, ctx: Context) -> dict[str, Any]:
+    """{"module", "name", "importable": the module name an exported DAG can import it from (None when it
+    cannot), "reason": why not ("dag_file", "nested", "unimportable") or None}. A class defined in a DAG
+    file is not importable: importing a DAG file from another one registers that file's DAGs again
+    (Airflow's auto-register)."""
+    out: dict[str, Any] = {"module": cls.__module__, "name": cls.__qualname__, "importable": None, "reason": None}
     module = sys.modules.get(cls.__module__)
     file = getattr(module, "__file__", None)
-    if file and Path(file).resolve() in ctx.dag_files:
-        return None
-    return module_name(module, ctx)
+    if "." in cls.__qualname__ or "<" in cls.__qualname__:
+        out["reason"] = "nested"
+    elif file and Path(file).resolve() in ctx.dag_files:
+        out["reason"] = "dag_file"
+    elif (name := module_name(module, ctx)) is None:
+        out["reason"] = "unimportable"
+    else:
+        out["importable"] = name
+    return out
 
 
 def describe_task(task: Any, dag: Any, ctx: Context) -> dict[str, Any]:
     group = task.task_group
     mapped = hasattr(task, "expand_input")
     cls = task.operator_class if mapped else type(task)
+    internal: set[str] = set()
     inherited = dict(dag.default_args or {})
     for g in reversed(_group_chain(group)):
         inherited.update(g.default_args or {})
@@ -261,21 +272,28 @@ def describe_task(task: Any, dag: Any, ctx: Context) -> dict[str, Any]:
         expand_input = getattr(task, "op_kwargs_expand_input", None) or task.expand_input
     else:
         kwargs = dict(getattr(task, "_BaseOperator__init_kwargs", {}) or {})
+        called = getattr(task, CALLED_WITH, None)
+        if called is not None:  # leave out what the class's __init__ passed to its parent classes itself
+            internal = {k for k in kwargs if k not in called}
+            kwargs = {k: v for k, v in kwargs.items() if k in called}
         expand_input = None
     if "params" in kwargs and not kwargs["params"]:
         kwargs.pop("params")
+    explicit = _explicit(kwargs, inherited, defaults)
     out: dict[str, Any] = {
         "task_id": task.task_id,
         "group": group.group_id if group is not None else None,
-        "class": {"module": cls.__module__, "name": cls.__qualname__,
-                  "importable": _class_module(cls, ctx)},
+        "class": describe_class(cls, ctx),
         "decorated": hasattr(task, "python_callable") and "Decorated" in cls.__name__,
         "trigger_rule": plain(task.trigger_rule, ctx),
         "is_setup": bool(getattr(task, "is_setup", False)),
         "is_teardown": bool(getattr(task, "is_teardown", False)),
-        "doc_md": task.doc_md if isinstance(task.doc_md, str) else None,
+        "fails_dag_run": getattr(task, "on_failure_fail_dagrun", False) is True,
+        "doc_md": task.doc_md if isinstance(task.doc_md, str) and "doc_md" not in internal else None,
         "upstream": sorted(task.upstream_task_ids),
-        "kwargs": {k: plain(v, ctx) for k, v in _explicit(kwargs, inherited, defaults).items()},
+        "kwargs": {k: plain(v, ctx) for k, v in explicit.items()},
+        # What the file passed that no __init__ of the class gives a default: an export without it fails.
+        "required": sorted(k for k in (*explicit, *_expand_names(expand_input)) if k not in defaults),
         "mapped": None,
     }
     fn = getattr(task, "python_callable", None) or kwargs.get("python_callable")
@@ -289,6 +307,12 @@ def describe_task(task: Any, dag: Any, ctx: Context) -> dict[str, Any]:
         kind = "kwargs" if by_kwargs else "expand"
         out["mapped"] = {"kind": kind, "value": plain(value, ctx)}
     return out
+
+
+def _expand_names(expand_input: Any) -> list[str]:
+    """The argument names a mapped task expands (none for expand_kwargs over a list or an output)."""
+    value = getattr(expand_input, "value", None)
+    return [k for k in value if isinstance(k, str)] if isinstance(value, dict) else []
 
 
 def describe_group(group: Any, ctx: Context) -> dict[str, Any]:
@@ -307,37 +331,129 @@ def describe_group(group: Any, ctx: Context) -> dict[str, Any]:
 
 
 def describe_schedule(dag: Any, ctx: Context) -> Any:
+    """A DAG's `schedule=` value: plain data (None, a cron or preset, a duration), `{"$": "assets", ...}` for an
+    asset condition, `{"$": "asset_or_time", ...}`, `{"$": "timetable", ...}` for a timetable object (see
+    `describe_timetable`), else an object."""
     schedule = getattr(dag, "schedule", None)
     if schedule is None or isinstance(schedule, str | dt.timedelta):
         return plain(schedule, ctx)
-    kind = type(schedule).__name__
-    if kind == "CronTriggerTimetable":
-        interval = schedule.interval
-        return {TAG: "cron", "expression": schedule.expression, "timezone": str(schedule.timezone),
-                "interval": interval.total_seconds() if isinstance(interval, dt.timedelta) else None,
-                "run_immediately": schedule.run_immediately, "text": _text(schedule)}
-    assets = _assets(schedule)
-    if assets is not None:
-        return assets
-    return {TAG: "object", "text": _text(schedule)}
+    if type(schedule).__name__ == "AssetOrTimeSchedule":
+        return {TAG: "asset_or_time", "timetable": describe_timetable(schedule.timetable, ctx),
+                "assets": _assets(schedule.asset_condition, ctx), "text": _text(schedule)}
+    if isinstance(schedule, list | tuple) or _is_asset(schedule):
+        return _assets(schedule, ctx)
+    return describe_timetable(schedule, ctx)
 
 
-def _assets(value: Any) -> dict | None:
-    """A flat list (all), AssetAll or AssetAny of plain assets; None for anything else."""
+def _is_asset(value: Any) -> bool:
+    return any(klass.__name__ == "BaseAsset" for klass in type(value).__mro__)
+
+
+def _assets(value: Any, ctx: Context) -> dict:
+    """An asset condition as {"$": "assets", "mode": "all"|"any", "assets": [item, ...]}: an item is an asset
+    {"name", "uri", "derived": the name alone makes the URI, "group": when not the default, "extra", "others":
+    other settings that differ from the defaults}, an alias {"alias", "plain"}, a nested condition, or an
+    object the design cannot hold."""
+    kind = type(value).__name__
     if isinstance(value, list | tuple):
         items, mode = list(value), "all"
-    elif type(value).__name__ in ("AssetAll", "AssetAny"):
-        items, mode = list(value.objects), "all" if type(value).__name__ == "AssetAll" else "any"
+    elif kind in ("AssetAll", "AssetAny"):
+        items, mode = list(value.objects), "all" if kind == "AssetAll" else "any"
     else:
-        return None
-    out = []
+        items, mode = [value], "all"
+    out: list[Any] = []
     for item in items:
-        if type(item).__name__ != "Asset":
-            return {TAG: "object", "text": _text(value)}
-        same = type(item)(item.name)
-        out.append({"name": item.name, "uri": item.uri, "plain": same.uri == item.uri and same.group == item.group
-                    and not item.extra and not getattr(item, "watchers", None)})
+        item_kind = type(item).__name__
+        if item_kind == "Asset":
+            same = type(item)(item.name)  # what the name alone makes
+            out.append({"name": item.name, "uri": item.uri, "derived": same.uri == item.uri,
+                        "group": item.group if item.group != same.group else None,
+                        "extra": plain(dict(item.extra or {}), ctx),
+                        "others": [k for k in ("watchers", "access_control")
+                                   if not _same(getattr(item, k, None), getattr(same, k, None))]})
+        elif item_kind == "AssetAlias":
+            out.append({"alias": item.name, "plain": item.group == type(item)(item.name).group})
+        elif item_kind in ("AssetAll", "AssetAny"):
+            out.append(_assets(item, ctx))
+        else:
+            out.append({TAG: "object", "text": _text(item)})
     return {TAG: "assets", "mode": mode, "assets": out}
+
+
+# id(object) -> (object, positional args, keyword args) of every timetable the DAG files built.
+CONSTRUCTED: dict[int, tuple[Any, tuple, dict[str, Any]]] = {}
+
+
+def record_timetable_calls() -> None:
+    """Make timetables remember the arguments they were built with (Airflow keeps no record of them): each
+    timetable base class gets a `__new__` that stores them in CONSTRUCTED."""
+    bases = []
+    for module, name in (("airflow.sdk.bases.timetable", "BaseTimetable"), ("airflow.timetables.base", "Timetable")):
+        try:
+            bases.append(getattr(__import__(module, fromlist=[name]), name))
+        except (ImportError, AttributeError):
+            continue
+    for base in bases:
+        if "__new__" in vars(base):
+            continue  # a base with its own __new__: not recorded (the timetable is then an object)
+
+        def new(cls: type, *args: Any, **kwargs: Any) -> Any:
+            made = object.__new__(cls)
+            CONSTRUCTED[id(made)] = (made, args, kwargs)
+            return made
+
+        base.__new__ = new
+
+
+def describe_timetable(timetable: Any, ctx: Context) -> dict[str, Any]:
+    """{"$": "timetable", "path": the class's import path or None, "reason": why not, "kwargs": the arguments
+    it was built with, by name, "exact": whether building the class again from them gives the same timetable}."""
+    cls = type(timetable)
+    info = describe_class(cls, ctx)
+    path = None
+    if info["importable"] is not None:
+        path = f"{info['importable']}.{info['name']}"
+        sdk = sys.modules.get("airflow.sdk")
+        if info["importable"].startswith("airflow.sdk.") and getattr(sdk, cls.__name__, None) is cls:
+            path = f"airflow.sdk.{cls.__name__}"  # the public name
+    out: dict[str, Any] = {TAG: "timetable", "path": path, "reason": info["reason"], "kwargs": None, "exact": False,
+                           "text": _text(timetable)}
+    record = CONSTRUCTED.get(id(timetable))
+    if record is None or record[0] is not timetable:
+        return out
+    _, args, kwargs = record
+    try:
+        bound = inspect.signature(cls).bind(*args, **kwargs)
+    except (TypeError, ValueError):
+        return out
+    if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in inspect.signature(cls).parameters.values()
+           if p.name in bound.arguments):
+        return out
+    named = dict(bound.arguments)
+    for param in inspect.signature(cls).parameters.values():
+        if param.kind is inspect.Parameter.VAR_KEYWORD and param.name in named:
+            named.update(named.pop(param.name))
+    out["kwargs"] = {k: plain(v, ctx) for k, v in named.items()}
+    try:
+        out["exact"] = _same_timetable(cls(**named), timetable)
+    except Exception:  # the class refuses its own arguments by name: not exact
+        out["exact"] = False
+    return out
+
+
+def _same_timetable(a: Any, b: Any) -> bool:
+    """Whether two timetables are the same: as Airflow serializes them, else as they serialize themselves
+    (a plugin's timetable that is not registered here), else by their attributes."""
+    try:
+        from airflow.serialization.encoders import encode_timetable
+
+        return encode_timetable(a) == encode_timetable(b)
+    except Exception:  # an older Airflow, or a timetable the encoder does not know
+        pass
+    try:
+        return type(a) is type(b) and a.serialize() == b.serialize()
+    except Exception:  # no serialize(), or one that fails
+        return _same(a, b) or (type(a) is type(b) and _same(getattr(a, "__dict__", None), getattr(b, "__dict__", None)))
 
 
 def describe_params(dag: Any, ctx: Context) -> dict[str, Any]:
@@ -402,6 +518,30 @@ def describe_dag(dag: Any, ctx: Context) -> dict[str, Any]:
     }
 
 
+CALLED_WITH = "_designer_called_with"
+
+
+def record_operator_calls() -> None:
+    """Make every operator remember the keyword names its creator passed. Airflow records the arguments of
+    every __init__ in the class chain (`_BaseOperator__init_kwargs`), including those a subclass passes to
+    its parent itself (ApprovalOperator passes `options`), which an export must not repeat."""
+    try:
+        from airflow.sdk.bases.operator import BaseOperatorMeta
+    except ImportError:  # not Airflow 3: every recorded argument is kept
+        return
+    create = BaseOperatorMeta.__call__
+
+    def call(cls: Any, *args: Any, **kwargs: Any) -> Any:
+        made = create(cls, *args, **kwargs)
+        try:
+            object.__setattr__(made, CALLED_WITH, frozenset(kwargs))
+        except (AttributeError, TypeError):  # an operator without a __dict__: all recorded arguments are kept
+            pass
+        return made
+
+    BaseOperatorMeta.__call__ = call
+
+
 def load(path: Path) -> Any:
     """DagBag of `path` as Airflow 3's DAG processor builds it (the folder on sys.path); safe mode (skip
     files without "airflow" and "dag") for folders, as Airflow does, but not for a file named explicitly."""
@@ -413,6 +553,8 @@ def load(path: Path) -> Any:
 
 def run(path: Path) -> dict[str, Any]:
     root = path if path.is_dir() else path.parent
+    record_operator_calls()
+    record_timetable_calls()
     try:
         bag = load(path)
     except SystemExit as exc:

@@ -394,7 +394,7 @@ class _DagReader:
     def _with_mappings(self, design: Design) -> Design:
         """Attach `expand:` (read after all tasks, since `x.output` names the *full* task_id)."""
         ns = Namespace(design)
-        local_of = {ns.qualify_task(t.id, t.group): t.id for t in design.tasks}
+        local_of = {ns.qualify_task(t): t.id for t in design.tasks}
         tasks = []
         for task in design.tasks:
             if task.id in self.expands:

@@ -17,7 +17,16 @@ from pydantic import TypeAdapter, ValidationError
 from designer import storage
 from designer.analysis.findings import KeyPath
 from designer.importers import shown
-from designer.model import AssetSchedule, IntervalSchedule, Param, TaskArgs
+from designer.model import (
+    AssetAlias,
+    AssetOrTimeSchedule,
+    AssetSchedule,
+    IntervalSchedule,
+    NamedAsset,
+    Param,
+    TaskArgs,
+    TimetableSchedule,
+)
 from designer.operators import catalog
 from designer.storage import LineIndex
 
@@ -170,46 +179,144 @@ def plain(value: Any, rel: KeyPath, note: Note, depth: int = 0) -> Any:
 
 
 def schedule_of(value: Any, rel: KeyPath, note: Note) -> Any:
-    """A design schedule (None, cron/preset string, IntervalSchedule or AssetSchedule); DROP when unsupported."""
+    """A design schedule: None, a cron/preset string, an IntervalSchedule, an asset condition (a list, Asset
+    and AssetAlias mappings, `__and__`/`__or__`, AssetAll/AssetAny), an AssetOrTimeSchedule or a timetable
+    built from plain arguments (`__type__` with keyword arguments); DROP when unsupported."""
     if value is None:
         return None
     if isinstance(value, str):
         return None if value.strip().lower() == "none" else value
-    if isinstance(value, list):
-        uris = [_asset_uri(item, (*rel, i), note) for i, item in enumerate(value)]
-        uris = [u for u in uris if u is not None and u.strip()]
-        return AssetSchedule(assets=uris, mode="all") if uris else DROP
     kind = type_of(value)
     if kind in TIMEDELTA_TYPES:
         delta = timedelta_of(value, rel, note)
         return IntervalSchedule(interval=delta) if delta is not None else DROP
-    if kind in ASSET_TYPES:
-        uri = _asset_uri(value, rel, note)
-        return AssetSchedule(assets=[uri]) if uri else DROP
-    if isinstance(value, dict) and len(value) == 1 and ("__or__" in value or "__and__" in value):
-        (op, items), = value.items()
-        if isinstance(items, list) and items and all(type_of(i) in ASSET_TYPES for i in items):
-            uris = [_asset_uri(item, (*rel, op, i), note) for i, item in enumerate(items)]
-            if all(uris):
-                return AssetSchedule(assets=uris, mode="any" if op == "__or__" else "all")
-    note(rel, f"schedule {_describe(value)} is not supported (only cron/presets, timedeltas and flat any/all asset "
-         "lists); the DAG is imported without a schedule")
+    if isinstance(value, list) or kind in ASSET_TYPES | ALIAS_TYPES | CONDITION_TYPES or _combining(value):
+        condition = _condition(value, rel, note)
+        return condition if condition is not None else DROP
+    if kind in ASSET_OR_TIME_TYPES and set(value) <= {"__type__", "timetable", "assets"}:
+        timetable = _timetable(value.get("timetable"), (*rel, "timetable"), note)
+        assets = _condition(value.get("assets"), (*rel, "assets"), note)
+        if timetable is not None and assets is not None:
+            return AssetOrTimeSchedule(timetable=timetable, assets=assets)
+        return DROP
+    if kind is not None:
+        timetable = _timetable(value, rel, note)
+        return timetable if timetable is not None else DROP
+    note(rel, f"schedule {_describe(value)} is not supported (cron/presets, timedeltas, asset conditions and "
+         "timetables); the DAG is imported without a schedule")
     return DROP
 
 
-def _asset_uri(value: Any, rel: KeyPath, note: Note) -> str | None:
-    if isinstance(value, str):
+ALIAS_TYPES = frozenset({"airflow.sdk.AssetAlias", "airflow.sdk.definitions.asset.AssetAlias",
+                         "airflow.datasets.DatasetAlias"})
+CONDITION_TYPES = frozenset({"airflow.sdk.AssetAll", "airflow.sdk.AssetAny", "airflow.sdk.definitions.asset.AssetAll",
+                             "airflow.sdk.definitions.asset.AssetAny"})
+ASSET_OR_TIME_TYPES = frozenset({"airflow.sdk.AssetOrTimeSchedule",
+                                 "airflow.sdk.definitions.timetables.assets.AssetOrTimeSchedule"})
+CRON_TRIGGER_TYPES = frozenset({"airflow.sdk.CronTriggerTimetable", "airflow.timetables.trigger.CronTriggerTimetable"})
+
+
+def _combining(value: Any) -> bool:
+    return isinstance(value, dict) and len(value) == 1 and ("__or__" in value or "__and__" in value)
+
+
+def _condition(value: Any, rel: KeyPath, note: Note) -> AssetSchedule | None:
+    """An asset condition from a list (all), `{__and__|__or__: [...]}`, AssetAll/AssetAny with `__args__`, or
+    one asset or alias; None (noted) for anything else."""
+    kind = type_of(value)
+    if isinstance(value, list):
+        items, mode = value, "all"
+    elif _combining(value):
+        (op, items), = value.items()
+        mode = "any" if op == "__or__" else "all"
+    elif kind in CONDITION_TYPES and set(value) <= {"__type__", "__args__"}:
+        items, mode = value.get("__args__"), "any" if kind.endswith("AssetAny") else "all"
+    elif kind in ASSET_TYPES | ALIAS_TYPES or isinstance(value, str):
+        items, mode = [value], "all"
+    else:
+        note(rel, f"schedule {_describe(value)} is not an asset condition the design can hold; the DAG is imported "
+             "without a schedule")
+        return None
+    if not isinstance(items, list) or not items:
+        note(rel, "an asset condition without assets is not supported; the DAG is imported without a schedule")
+        return None
+    out: list[Any] = []
+    for i, item in enumerate(items):
+        where = (*rel, i)
+        if isinstance(item, list) or _combining(item) or type_of(item) in CONDITION_TYPES:
+            inner = _condition(item, where, note)
+        elif type_of(item) in ALIAS_TYPES:
+            inner = _alias(item, where, note)
+        else:
+            inner = _asset(item, where, note)
+        if inner is None:
+            return None
+        out.append(inner)
+    return AssetSchedule(assets=out, mode=mode)
+
+
+def _alias(value: dict, rel: KeyPath, note: Note) -> AssetAlias | None:
+    args = value.get("__args__") or []
+    name = value.get("name") or (args[0] if isinstance(args, list) and args else None)
+    if not isinstance(name, str) or not name.strip() or set(value) - {"__type__", "__args__", "name"}:
+        note(rel, f"asset alias {_describe(value)} is not supported (only a name); the DAG is imported without a "
+             "schedule")
+        return None
+    return AssetAlias(alias=name)
+
+
+def _asset(value: Any, rel: KeyPath, note: Note) -> str | NamedAsset | None:
+    """An asset as its URI text, or a NamedAsset when it has a name (other than its URI), group or extra."""
+    if isinstance(value, str) and value.strip():
         return value.strip()
     if type_of(value) in ASSET_TYPES:
         args = value.get("__args__") or []
-        uri = value.get("uri") or (args[0] if isinstance(args, list) and args else None) or value.get("name")
-        extra = set(value) - {"__type__", "__args__", "uri", "name"}
-        if isinstance(uri, str) and uri:
-            if extra:
-                note(rel, f"asset settings {_keys(extra)} are not supported; left out")
-            return uri
-    note(rel, f"asset {_describe(value)} is not supported; left out")
+        first = args[0] if isinstance(args, list) and args else None
+        name = value.get("name", first)
+        uri = value.get("uri") or name
+        others = set(value) - {"__type__", "__args__", "uri", "name", "group", "extra"}
+        if isinstance(uri, str) and uri.strip():
+            if others:
+                note(rel, f"asset settings {_keys(others)} are not supported; left out")
+            extra = plain(value.get("extra") or {}, (*rel, "extra"), note)
+            fields = {"uri": uri.strip(), "name": name if isinstance(name, str) and name != uri else None,
+                      "group": value.get("group"), "extra": extra if isinstance(extra, dict) else {}}
+            if fields["name"] is None and fields["group"] is None and not fields["extra"]:
+                return fields["uri"]
+            try:
+                return NamedAsset(**fields)
+            except ValidationError as exc:
+                note(rel, f"asset {shown(uri)}: {exc.errors(include_url=False)[0]['msg']}; kept by its URI only")
+                return fields["uri"]
+    note(rel, f"asset {_describe(value)} is not supported; the DAG is imported without a schedule")
     return None
+
+
+def _timetable(value: Any, rel: KeyPath, note: Note) -> TimetableSchedule | str | None:
+    """A timetable `{__type__: <class path>, <keyword arguments>}`, a CronTriggerTimetable in UTC as its cron text,
+    or a plain cron text; None (noted) otherwise."""
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    kind = type_of(value)
+    args = value.get("__args__") if kind is not None else None
+    if kind in CRON_TRIGGER_TYPES and isinstance(args, list) and len(args) == 1 and "expression" not in value:
+        value = {**{k: v for k, v in value.items() if k != "__args__"}, "expression": args[0]}  # its first parameter
+    elif kind is None or args or any(not isinstance(k, str) for k in value):
+        note(rel, f"timetable {_describe(value)} is not supported (a __type__ with keyword arguments only); the DAG is "
+             "imported without a schedule")
+        return None
+    kwargs = {k: plain(v, (*rel, k), note) for k, v in value.items() if k not in ("__type__", "__args__")}
+    if any(v is DROP for v in kwargs.values()):
+        return None
+    if kind in CRON_TRIGGER_TYPES and set(kwargs) <= {"expression", "timezone"} \
+            and kwargs.get("timezone") in ("UTC", "Etc/UTC") and isinstance(kwargs.get("expression"), str):
+        return kwargs["expression"]
+    try:
+        return TimetableSchedule(timetable=kind, kwargs=kwargs)
+    except ValidationError as exc:
+        note(rel, f"timetable {shown(kind, quote=False)}: {exc.errors(include_url=False)[0]['msg']}; the DAG is "
+             "imported without a schedule")
+        return None
 
 
 def datetime_of(value: Any, timezone: Any, rel: KeyPath, note: Note) -> dt.datetime | None:

@@ -14,6 +14,7 @@ import streamlit as st
 from designer import dsl, edits, patterns
 from designer.model import MAX_DURATION, Group, Task, TriggerRule
 from designer.operators import catalog, operator_spec
+from designer.schedule_text import schedule_text
 from designer.ui import forms, state
 
 NO_GROUP = "(top level)"
@@ -100,7 +101,7 @@ def _task_form(task: Task) -> None:
     branching = spec is not None and spec.branches
     downstream = sorted({e.downstream for e in state.design().edges if e.upstream == task.id})
     shown = {
-        "group": task.group or NO_GROUP, "trigger_rule": task.trigger_rule.value,
+        "task_id": task.task_id or "", "group": task.group or NO_GROUP, "trigger_rule": task.trigger_rule.value,
         "branches": [b for b in task.branches if b in downstream],
         "retries": "" if task.overrides.retries is None else str(task.overrides.retries),
         "pool": task.overrides.pool or "", "estimate": task.estimated_duration.total_seconds() / 60,
@@ -108,6 +109,9 @@ def _task_form(task: Task) -> None:
     with st.form(key, border=False):
         groups = forms.with_current(_group_options(), shown["group"])
         entered = {"group": st.selectbox("Group", groups, index=groups.index(shown["group"]), key=f"{key}:group")}
+        entered["task_id"] = st.text_input("Airflow task_id within the group", shown["task_id"], key=f"{key}:task_id",
+                                           placeholder=task.id, help="Empty: the id. Two groups may each hold a "
+                                           "task Airflow calls extract; their ids in the design differ.")
         rules = [r.value for r in TriggerRule]
         entered["trigger_rule"] = st.selectbox("Trigger rule", rules, index=rules.index(shown["trigger_rule"]),
                                                key=f"{key}:rule")
@@ -151,6 +155,8 @@ def _task_changes(task: Task, changes: dict) -> dict:
             overrides["retries"] = int(value) if value.strip() else None
         elif name == "pool":
             overrides["pool"] = value.strip() or None
+        elif name == "task_id":
+            update["task_id"] = value.strip() or None
         else:
             update[name] = value
     if overrides:
@@ -161,13 +167,16 @@ def _task_changes(task: Task, changes: dict) -> dict:
 def _group_form(group: Group) -> None:
     key = f"group:{group.id}:{st.session_state.revision}"
     shown = {
-        "parent": group.parent or NO_GROUP, "tooltip": group.tooltip, "ui_color": group.ui_color or "#eef4fb",
+        "group_id": group.group_id or "", "parent": group.parent or NO_GROUP, "tooltip": group.tooltip,
+        "ui_color": group.ui_color or "#eef4fb",
         "prefix_group_id": group.prefix_group_id,
         "retries": "" if group.default_args.retries is None else str(group.default_args.retries),
     }
     with st.form(key, border=False):
         options = forms.with_current(_group_options(exclude=group.id), shown["parent"])
         entered = {
+            "group_id": st.text_input("Airflow group_id within the parent", shown["group_id"], key=f"{key}:group_id",
+                                      placeholder=group.id, help="Empty: the id."),
             "parent": st.selectbox("Inside", options, index=options.index(shown["parent"]), key=f"{key}:parent"),
             "tooltip": st.text_input("Tooltip", shown["tooltip"], key=f"{key}:tooltip"),
             "ui_color": st.color_picker("Colour", shown["ui_color"], key=f"{key}:color"),
@@ -177,6 +186,8 @@ def _group_form(group: Group) -> None:
         }
         if st.form_submit_button("Apply", type="primary", width="stretch"):
             update = forms.changed(shown, entered)
+            if "group_id" in update:
+                update["group_id"] = update["group_id"].strip() or None
             if "parent" in update:
                 update["parent"] = _group_value(update["parent"])
             if "retries" in update:
@@ -206,7 +217,7 @@ def dag_settings() -> None:
     plain_schedule = dag.schedule is None or isinstance(dag.schedule, str)
     shown = {
         "dag_id": dag.dag_id, "description": dag.description,
-        "schedule": dag.schedule if isinstance(dag.schedule, str) else "", "start_date": dag.start_date.date(),
+        "schedule": schedule_text(dag.schedule), "start_date": dag.start_date.date(),
         "catchup": dag.catchup, "owner": dag.default_args.owner or "", "retries": dag.default_args.retries,
         "tags": ", ".join(dag.tags), "max_active_tasks": dag.max_active_tasks,
     }
@@ -215,7 +226,8 @@ def dag_settings() -> None:
             "dag_id": st.text_input("dag_id", shown["dag_id"], key=f"{key}:id"),
             "description": st.text_input("Description", shown["description"], key=f"{key}:desc"),
             "schedule": st.text_input("Schedule (cron or preset; empty for manual runs)", shown["schedule"],
-                                      key=f"{key}:schedule", disabled=not plain_schedule),
+                                      key=f"{key}:schedule", disabled=not plain_schedule,
+                                      help=None if plain_schedule else "Kept as it is; change it in the design file."),
             "start_date": st.date_input("Start date", shown["start_date"], key=f"{key}:start",
                                         help="The time of day and the timezone are kept."),
             "catchup": st.checkbox("Catch up missed runs", shown["catchup"], key=f"{key}:catchup"),

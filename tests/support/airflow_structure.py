@@ -40,6 +40,17 @@ def mapped_operator_class() -> type:
     return MappedOperator
 
 
+def timetable_detail(timetable) -> object:
+    """The timetable as Airflow 3 serializes it (class path and every setting, asset conditions included);
+    None on Airflow 2 or for a timetable the encoder does not know."""
+    try:
+        from airflow.serialization.encoders import encode_timetable
+
+        return encode_timetable(timetable)
+    except Exception:
+        return None
+
+
 def describe(dag, mapped_class: type) -> dict:
     tasks = {}
     for t in dag.tasks:
@@ -50,6 +61,8 @@ def describe(dag, mapped_class: type) -> dict:
             "operator": t.task_type,
             "trigger_rule": _value(t.trigger_rule),
             "mapped": isinstance(t, mapped_class),
+            **({"setup": True} if getattr(t, "is_setup", False) else {}),
+            **({"teardown": True} if getattr(t, "is_teardown", False) else {}),
         }
     groups = {}
     for gid, group in dag.task_group_dict.items():
@@ -60,6 +73,7 @@ def describe(dag, mapped_class: type) -> dict:
         "tasks": dict(sorted(tasks.items())),
         "groups": dict(sorted(groups.items())),
         "timetable": type(dag.timetable).__name__,
+        "timetable_detail": timetable_detail(dag.timetable),
         "catchup": dag.catchup,
         "start_date": dag.start_date.isoformat() if dag.start_date else None,
         "tags": sorted(dag.tags or []),

@@ -7,9 +7,10 @@ import shutil
 import subprocess
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from designer.analysis.structure import expected_structure
-from designer.model import Design
+from designer.model import AssetOrTimeSchedule, AssetSchedule, Design, IntervalSchedule, TimetableSchedule
 from exporters import export
 from tests.support.airflow_runner import ROOT, VENV_PYTHON, load_dag_folder
 
@@ -53,6 +54,21 @@ def structure_problems(design: Design, loaded: dict) -> list[str]:
             if g != w:
                 problems.append(f"{dag_id}: {key} {item!r}: Airflow has {g!r}, design says {w!r}")
     return problems
+
+
+def expected_timetable(schedule: Any) -> str:
+    """The class name of the timetable Airflow 3 makes of a design schedule."""
+    if schedule is None:
+        return "NullTimetable"
+    if isinstance(schedule, IntervalSchedule):
+        return "DeltaTriggerTimetable"
+    if isinstance(schedule, AssetSchedule):
+        return "AssetTriggeredTimetable"
+    if isinstance(schedule, AssetOrTimeSchedule):
+        return "AssetOrTimeSchedule"
+    if isinstance(schedule, TimetableSchedule):
+        return schedule.timetable.rpartition(".")[2]
+    return {"@once": "OnceTimetable", "@continuous": "ContinuousTimetable"}.get(schedule, "CronTriggerTimetable")
 
 
 def ruff_problems(files: Iterable[Path], cwd: Path) -> str:

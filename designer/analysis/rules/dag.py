@@ -8,17 +8,27 @@ from typing import Any
 
 from designer.analysis.findings import Finding, KeyPath, Severity, format_location, rule
 from designer.analysis.report import Context
-from designer.cron import cron_problem
+from designer.cron import PRESETS, cron_problem
 from designer.ids import MAX_TAG_LENGTH
-from designer.model import AssetSchedule, Design, TaskArgs
+from designer.model import (
+    AssetOrTimeSchedule,
+    Design,
+    TaskArgs,
+    asset_names,
+    asset_uris,
+    schedule_timetable,
+    timetable_path,
+)
 from designer.operators import operator_spec
 from designer.parse_time import dotted_paths, runs_code
 from designer.validity import (
     MULTILINE_CONTROLS,
+    asset_name_problem,
     asset_uri_problem,
     control_characters,
     dotted_path_problem,
     has_control_character,
+    python_name_problem,
     unloadable_values,
 )
 
@@ -27,25 +37,43 @@ E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO  # noqa: E741
 
 @rule("DD022", "dag-settings", E)
 def dag_settings(ctx: Context) -> Iterator[Finding]:
-    """DAG settings Airflow rejects: an invalid cron expression, `@continuous` with more than one
-    active run, a scheduled DAG with a required param that has no default, a tag over 100 characters,
-    a callback that is not a dotted import path of Python names (`pkg.class.fn` and `pkg.1abc.fn`
-    cannot be imported), or an asset schedule URI Airflow refuses: empty, only whitespace, with control
-    characters, over 1500 characters, or with the reserved `airflow://` scheme (`ValueError: Asset
-    scheme 'airflow' is reserved`). Warns about asset URIs with non-ASCII characters (Airflow 2 and
-    Airflow 3 on MySQL refuse them) or surrounding whitespace (assets match by exact URI)."""
+    """DAG settings Airflow rejects: an invalid cron expression (also as the time part of an asset-or-time
+    schedule, where @once and @continuous are no cron either), `@continuous` with more than one active run,
+    a scheduled DAG with a required param that has no default, a tag over 100 characters, a callback or
+    timetable class that is not a dotted import path of Python names (`pkg.class.fn` and `pkg.1abc.fn`
+    cannot be imported), a timetable argument that is not a Python name, an empty asset name, group or
+    alias, or an asset schedule URI Airflow refuses: empty, only whitespace, with control characters, over
+    1500 characters, or with the reserved `airflow://` scheme (`ValueError: Asset scheme 'airflow' is reserved`). Warns
+    about asset URIs with non-ASCII characters (Airflow 2 and Airflow 3 on MySQL refuse them) or
+    surrounding whitespace (assets match by exact URI)."""
     dag = ctx.design.dag
-    if isinstance(dag.schedule, AssetSchedule):
-        for j, uri in enumerate(dag.schedule.assets):
-            where = ("dag", "schedule", "assets", j)
-            if problem := asset_uri_problem(uri):
-                yield Finding("DD022", E, f"asset URI {uri[:60]!r} {problem}", (), where)
-            elif not uri.isascii():
-                yield Finding("DD022", W, f"asset URI {uri[:60]!r} has non-ASCII characters, which Airflow 2 (and "
-                              "Airflow 3 on MySQL) refuses", (), where)
-            elif uri != uri.strip():
-                yield Finding("DD022", W, f"asset URI {uri[:60]!r} starts or ends with whitespace; assets match by "
-                              "exact URI, so the producing task must write the same spaces", (), where)
+    for path, uri in asset_uris(dag.schedule):
+        where = ("dag", "schedule", *path)
+        if problem := asset_uri_problem(uri):
+            yield Finding("DD022", E, f"asset URI {uri[:60]!r} {problem}", (), where)
+        elif not uri.isascii():
+            yield Finding("DD022", W, f"asset URI {uri[:60]!r} has non-ASCII characters, which Airflow 2 (and "
+                          "Airflow 3 on MySQL) refuses", (), where)
+        elif uri != uri.strip():
+            yield Finding("DD022", W, f"asset URI {uri[:60]!r} starts or ends with whitespace; assets match by "
+                          "exact URI, so the producing task must write the same spaces", (), where)
+    for path, what, text in asset_names(dag.schedule):
+        if problem := asset_name_problem(text):
+            yield Finding("DD022", E, f"{what} {text[:60]!r} {problem}", (), ("dag", "schedule", *path))
+    if isinstance(dag.schedule, AssetOrTimeSchedule) and isinstance(dag.schedule.timetable, str):
+        cron = dag.schedule.timetable
+        if problem := cron_problem(cron) or ("is not a cron schedule" if PRESETS.get(cron, "") is None else None):
+            yield Finding("DD022", E, f"the time part {cron!r} of the asset-or-time schedule {problem}", (),
+                          ("dag", "schedule", "timetable"))
+    if (timetable := schedule_timetable(dag.schedule)) is not None:
+        where = ("dag", *timetable_path(dag.schedule))
+        if problem := dotted_path_problem(timetable.timetable):
+            yield Finding("DD022", E, f"timetable {timetable.timetable[:80]!r} must be a dotted import path like "
+                          f"pkg.module.MyTimetable: it {problem}", (), (*where, "timetable"))
+        for name in timetable.kwargs:
+            if problem := python_name_problem(name):
+                yield Finding("DD022", E, f"timetable argument {problem}, so it cannot be passed by keyword", (),
+                              (*where, "kwargs", name))
     if isinstance(dag.schedule, str):
         if problem := cron_problem(dag.schedule):
             yield Finding("DD022", E, f"schedule {dag.schedule!r} {problem}", (), ("dag", "schedule"))

@@ -9,7 +9,14 @@ from designer.analysis.findings import Finding, Severity, rule
 from designer.analysis.graph import end_chain
 from designer.analysis.report import Context
 from designer.group_tree import parent_loop, parents_of
-from designer.ids import MAX_GROUP_ID_LENGTH, MAX_TASK_ID_LENGTH, dag_id_problem, local_id_problem, task_id_problem
+from designer.ids import (
+    MAX_GROUP_ID_LENGTH,
+    MAX_TASK_ID_LENGTH,
+    airflow_local_id,
+    dag_id_problem,
+    local_id_problem,
+    task_id_problem,
+)
 
 E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO  # noqa: E741
 
@@ -18,9 +25,9 @@ E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO  # noqa: E741
 def invalid_ids(ctx: Context) -> Iterator[Finding]:
     """Ids Airflow (or the generated code) would reject.
 
-    Local ids: ASCII letters, digits, `_` and `-`; task ids may also contain dots (`load.v2`), group
-    ids may not (Airflow composes `group.task` from them). The composed task_id must stay within 250
-    characters and a group_id within 200.
+    Local ids (design ids, and a task's own `task_id` or a group's own `group_id`): ASCII letters, digits,
+    `_` and `-`; task ids may also contain dots (`load.v2`), group ids may not (Airflow composes
+    `group.task` from them). The composed task_id must stay within 250 characters and a group_id within 200.
     Bad: `load data`, `tâche`, group `g.1`. Better: `load_data`, `tache`, `g_1`.
     """
     problem = dag_id_problem(ctx.design.dag.dag_id)
@@ -33,6 +40,11 @@ def invalid_ids(ctx: Context) -> Iterator[Finding]:
             where = (f"{kind}s", i, "id")
             if problem := id_problem(item.id):
                 yield Finding("DD001", E, f"{kind} id {item.id!r} {problem}", (item.id,), where)
+                continue
+            own = airflow_local_id(item)
+            if own != item.id and (problem := id_problem(own)):
+                yield Finding("DD001", E, f"{kind} {item.id!r}: its Airflow {kind}_id {own!r} {problem}", (item.id,),
+                              (f"{kind}s", i, f"{kind}_id"))
                 continue
             if kind == "group":
                 full, limit = [ns.qualify_group(item.id)], MAX_GROUP_ID_LENGTH
@@ -51,10 +63,11 @@ def invalid_ids(ctx: Context) -> Iterator[Finding]:
 
 @rule("DD002", "duplicate-id", E)
 def duplicate_ids(ctx: Context) -> Iterator[Finding]:
-    """Two tasks or groups with the same id, locally or once composed.
+    """Two tasks or groups with the same design id, or with the same Airflow id once composed.
 
-    Tasks and groups share one namespace in a DAG. Fan-out copies (`x_0`, `x_1`, ...) and groups with
-    prefix_group_id off can also collide with other ids.
+    Design ids are unique across tasks and groups. Airflow ids (a task's `task_id` or a group's `group_id`
+    when set, composed with the group prefixes) must be unique too: fan-out copies (`x_0`, `x_1`, ...),
+    groups with prefix_group_id off and own Airflow ids can collide with other ids.
     """
     counts = Counter([t.id for t in ctx.design.tasks] + [g.id for g in ctx.design.groups])
     for value in sorted(v for v, n in counts.items() if n > 1):

@@ -17,7 +17,8 @@ def export_target_limits(ctx: Context) -> Iterator[Finding]:
     takes it: for dag-factory 1.1 a dag_id it reserves (`default`, `task_groups`, `__type__`, ...), a
     group with prefix_group_id false, keys it turns into Python objects (`__type__`, `__args__`, ...)
     in params, arguments and values, custom-operator arguments it reads itself, `.output` references
-    it misreads, an execution_delta that is not whole seconds; for Airflow 2 the trigger rule
+    it misreads, an execution_delta that is not whole seconds, two tasks or groups with the same Airflow
+    id within their groups (dag-factory names them by it, in one namespace per DAG); for Airflow 2 the trigger rule
     all_done_min_one_success and non-ASCII asset URIs. That exporter refuses the design with the same
     message (the bundle leaves its variant out); the Python export for Airflow 3 is unaffected."""
     for target, limits in (("dag-factory", dag_factory_limits), ("python-airflow2", airflow2_limits)):

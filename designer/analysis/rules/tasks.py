@@ -249,3 +249,35 @@ def argument_names(ctx: Context) -> Iterator[Finding]:
         for name in arguments_given_twice(task):
             yield Finding("DD025", E, f"task {task.id!r}: argument {name!r} is given twice (in args and as the "
                           "task's own setting); remove one", (task.id,), ("tasks", i, "args", name))
+
+
+@rule("DD031", "setup-teardown", E)
+def setup_teardown(ctx: Context) -> Iterator[Finding]:
+    """Setup and teardown tasks as Airflow runs them. A task right after a setup task must keep trigger rule
+    all_success unless it is a teardown (Airflow refuses the DAG: `Setup tasks must be followed with trigger
+    rule ALL_SUCCESS`). A teardown runs with all_done_setup_success, which `as_teardown()` sets, so another
+    trigger rule would be replaced. A teardown with no setup task right upstream is an ordinary task that
+    also runs after failures (a warning: did an edge from its setup get lost?)."""
+    tg = ctx.tg
+    for i, task in enumerate(ctx.design.tasks):
+        if not (task.is_setup or task.is_teardown):
+            continue
+        nodes = tg.task_nodes.get(task.id, [])
+        if task.is_teardown:
+            if task.trigger_rule != TriggerRule.ALL_DONE_SETUP_SUCCESS:
+                yield Finding("DD031", E, f"teardown task {task.id!r} has trigger rule {task.trigger_rule.value}; a "
+                              "teardown runs with all_done_setup_success (as_teardown sets it)", (task.id,),
+                              ("tasks", i, "trigger_rule"))
+            setups = {tg.node_task[p] for n in nodes for p in tg.graph.pred[n] if tg.ns.tasks[tg.node_task[p]].is_setup}
+            if not setups:
+                yield Finding("DD031", W, f"teardown task {task.id!r} has no setup task right upstream, so it tears "
+                              "down nothing Airflow knows of; connect its setup to it", (task.id,), ("tasks", i))
+            continue
+        after = {tg.node_task[d] for n in nodes for d in tg.graph.succ[n]}
+        for follower in sorted(after):
+            other = tg.ns.tasks[follower]
+            if not other.is_teardown and other.trigger_rule != TriggerRule.ALL_SUCCESS:
+                yield Finding("DD031", E, f"task {follower!r} follows setup task {task.id!r} with trigger rule "
+                              f"{other.trigger_rule.value}; Airflow refuses the DAG (setup tasks must be followed "
+                              "with trigger rule all_success)", (follower, task.id),
+                              ("tasks", ctx.task_index[follower], "trigger_rule"))

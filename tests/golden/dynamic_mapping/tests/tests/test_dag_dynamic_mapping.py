@@ -10,7 +10,7 @@ from airflow.models import DagBag
 DAG_FILE = Path(__file__).parents[1] / "dags" / "dag_dynamic_mapping.py"
 DAG_ID = "dynamic_mapping"
 
-# Every task as drawn: upstream task_ids, TaskGroup, operator, trigger rule, mapped.
+# Every task as drawn: upstream, group, operator, trigger rule, mapped, setup/teardown.
 EXPECTED_TASKS = {
     "list_files": {
         "upstream": [],
@@ -85,6 +85,9 @@ def test_task_is_as_drawn(dag, task_id):
         "trigger_rule": getattr(task.trigger_rule, "value", task.trigger_rule),
         "mapped": type(task).__name__ == "MappedOperator",
     }
+    for flag in ("setup", "teardown"):
+        if getattr(task, f"is_{flag}", False):  # Airflow 2.7+ and 3
+            actual[flag] = True
     assert actual == EXPECTED_TASKS[task_id]
 
 
