@@ -100,6 +100,12 @@ def guard_dag_factory_yaml(text: str, dag_id: str) -> None:
     in the raw text), safe to read (no Python tags), one DAG `dag_id` with known keys, and no dag-factory
     magic key (`__type__`, `__args__`, `__and__`, `__or__`, `__join__`) except a `__type__` the exporter
     emits (DAG_FACTORY_TYPES) and `__or__` as the whole schedule."""
+    guard_dag_factory_document(text, [dag_id], default_block=False)
+
+
+def guard_dag_factory_document(text: str, dag_ids: list[str], default_block: bool = True) -> None:
+    """`guard_dag_factory_yaml` for a document of several DAGs `dag_ids`, in that order, after an optional
+    `default:` block (checked like a DAG block: dag-factory merges it into each)."""
     problems = []
     if "$" in text:
         problems.append("contains '$', which dag-factory would expand from the environment")
@@ -107,18 +113,21 @@ def guard_dag_factory_yaml(text: str, dag_id: str) -> None:
         document = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         raise _internal("dag-factory YAML", [f"does not read back safely: {str(exc)[:200]}"]) from None
-    if not isinstance(document, dict) or list(document) != [dag_id]:
+    keys = list(document) if isinstance(document, dict) else []
+    if default_block and keys[:1] == ["default"]:
+        keys = keys[1:]
+    if not isinstance(document, dict) or keys != list(dag_ids):
         problems.append(f"holds {list(document)[:3] if isinstance(document, dict) else type(document).__name__} "
-                        f"instead of the one DAG {dag_id!r}")
+                        f"instead of the DAG(s) {list(dag_ids)[:3]}")
     else:
-        block = document[dag_id]
-        if not isinstance(block, dict) or not set(block) <= DAG_FACTORY_DAG_KEYS:
-            problems.append(f"the DAG has unexpected keys {sorted(set(block) - DAG_FACTORY_DAG_KEYS)[:5]}")
-        else:
+        for key, block in document.items():
+            if not isinstance(block, dict) or not set(block) <= DAG_FACTORY_DAG_KEYS:
+                problems.append(f"{key} has unexpected keys {sorted(set(block) - DAG_FACTORY_DAG_KEYS)[:5]}")
+                continue
             schedule = block.get("schedule")
             if isinstance(schedule, dict) and list(schedule) == ["__or__"]:
                 block = {**block, "schedule": schedule["__or__"]}
-            problems += _magic_keys(block, dag_id)
+            problems += _magic_keys(block, key)
     if problems:
         raise _internal("dag-factory YAML", problems)
 
