@@ -98,35 +98,40 @@ def schema_problems(document: Any, lines: LineIndex | None = None) -> list[Probl
     validator = jsonschema.Draft202012Validator(generation_schema())
     problems = []
     for error in sorted(validator.iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path]):
+        error, message = _describe(error)
         path = tuple(error.absolute_path)
-        problems.append(Problem(_describe(error), path, lines.line_of(path)))
+        problems.append(Problem(message, path, lines.line_of(path)))
         if len(problems) >= _MAX_PROBLEMS:
             break
     return problems
 
 
-def _describe(error: jsonschema.ValidationError) -> str:
-    """What was expected, in words (jsonschema's oneOf messages quote whole documents)."""
+def _describe(error: jsonschema.ValidationError) -> tuple[jsonschema.ValidationError, str]:
+    """The error that explains `error` best and what was expected, in words (jsonschema's own oneOf
+    messages quote whole documents). For a choice of shapes: the deepest problem, else one that is not
+    about the type (the shape whose type matched), else the list of accepted types."""
     if error.validator == "oneOf" and not error.absolute_path and isinstance(error.instance, dict) and \
             {"tenants", "tenant_source"} & set(error.instance) in (set(), {"tenants", "tenant_source"}):
-        return "needs exactly one of `tenants` (listed here) or `tenant_source` (read from a database)"
+        return error, "needs exactly one of `tenants` (listed here) or `tenant_source` (read from a database)"
     if error.validator == "oneOf" and isinstance(error.instance, dict) and "table" in error.instance:
-        return "tenant_source needs exactly one of `database` (a SQLite file or SQLAlchemy URL) or `url_env`"
+        return error, "tenant_source needs exactly one of `database` (a SQLite file or SQLAlchemy URL) or `url_env`"
     if error.validator in ("oneOf", "anyOf") and error.context:
-        deepest = max(error.context, key=lambda e: (len(e.absolute_path), -len(e.schema_path)))
+        deepest = max(error.context, key=lambda e: len(e.absolute_path))
         if len(deepest.absolute_path) > len(error.absolute_path):
             return _describe(deepest)
-        kinds = sorted({str(e.schema.get("type", "")) for e in error.context if e.schema.get("type")})
-        return f"must be one of: {', '.join(kinds)}" if kinds else "has the wrong shape"
+        if relevant := [e for e in error.context if e.validator != "type"]:
+            return _describe(relevant[0])
+        kinds = sorted({str(e.validator_value) for e in error.context})
+        return error, f"must be one of: {', '.join(kinds)}"
     if error.validator == "additionalProperties":
         extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-        return f"unknown key(s) {', '.join(map(repr, extra[:5]))}; expected " \
-               f"{', '.join(sorted(error.schema.get('properties', {})))}"
+        return error, (f"unknown key(s) {', '.join(map(repr, extra[:5]))}; expected "
+                       f"{', '.join(sorted(error.schema.get('properties', {})))}")
     if error.validator == "pattern":
-        return f"{str(error.instance)[:60]!r} is not a valid name (letters, digits, `_` and `-`; see the schema)"
+        return error, f"{str(error.instance)[:60]!r} is not a valid name (letters, digits, `_` and `-`; see the schema)"
     if error.validator == "type":
-        return f"must be {error.validator_value}, not {type(error.instance).__name__}"
-    return error.message[:200]
+        return error, f"must be {error.validator_value}, not {type(error.instance).__name__}"
+    return error, error.message[:200]
 
 
 def resolve(document: dict[str, Any], lines: LineIndex, source: str, base_dir: Path) -> GenerationConfig:

@@ -53,8 +53,10 @@ ALLOWED_STATEMENTS = (nodes.Output, nodes.If, nodes.For, nodes.Assign)
 _COUNTED = "dd_counted_"
 _CONCAT = "dd_concat_"
 _RESULT = "dd_value_"
-_SINGLE = re.compile(r"\s*\$\{\{(?P<expr>.*)\}\}\s*", re.DOTALL)
+_SINGLE = re.compile(r"\$\{\{.*\}\}", re.DOTALL)
 _FORMAT_ATTRIBUTES = frozenset({"format", "format_map"})
+# Jinja's lexer turns every \r\n and \r into \n; carriage returns are carried through as this character.
+_CR = "\ue000"
 
 
 class TemplateProblem(Exception):
@@ -205,6 +207,11 @@ class Compiled:
 
     def __init__(self, env: _Environment, source: str) -> None:
         self.source = source
+        self.cr = "\r" in source
+        if self.cr:
+            if _CR in source:
+                raise TemplateProblem("holds both a carriage return and U+E000, which templates use for it")
+            source = source.replace("\r", _CR)
         match = _SINGLE.fullmatch(source)
         self.native = False
         try:
@@ -329,7 +336,8 @@ class Renderer:
                 self.env.budget.step()
                 self.env.budget.build(len(chunk))
                 out.append(chunk)
-            return "".join(out)
+            text = "".join(out)
+            return text.replace(_CR, "\r") if compiled.cr else text
         except TemplateProblem:
             raise
         except SecurityError as exc:
