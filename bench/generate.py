@@ -46,7 +46,8 @@ start = time.perf_counter()
 bag = DagBag(sys.argv[1], safe_mode=True)
 seconds = time.perf_counter() - start
 assert not bag.import_errors, bag.import_errors
-print("@@" + json.dumps({"seconds": seconds, "dags": len(bag.dags), "tasks": sum(len(d.tasks) for d in bag.dags.values())}))
+tasks = sum(len(d.tasks) for d in bag.dags.values())
+print("@@" + json.dumps({"seconds": seconds, "dags": len(bag.dags), "tasks": tasks}))
 """
 
 
@@ -57,8 +58,8 @@ def template(tasks: int = TASKS) -> str:
     groups = tasks // GROUP
     for g in range(groups):
         for i in range(GROUP):
-            lines.append(f'  - {{id: t{g}_{i}, operator: bash, group: g{g}, args: {{bash_command: '
-                         f'"run --part {i} --batch ${{{{ env.batch }}}} --day {{{{ ds }}}} --conn ${{{{ env.conn }}}}"}}}}')
+            command = f"run --part {i} --batch ${{{{ env.batch }}}} --day {{{{ ds }}}} --conn ${{{{ env.conn }}}}"
+            lines.append(f'  - {{id: t{g}_{i}, operator: bash, group: g{g}, args: {{bash_command: "{command}"}}}}')
     lines.append("groups:")
     lines += [f"  - {{id: g{g}}}" for g in range(groups)]
     lines.append("edges:")

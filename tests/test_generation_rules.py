@@ -46,7 +46,8 @@ CASES = {
               ("defaults", "db_password")),
 }
 MORE_SECRETS = [
-    ({"api_key": "abc"}, True), ({"token": "t"}, True), ({"secret": "s"}, True), ({"uri": "postgres://u:pw@h/db"}, True),
+    ({"api_key": "abc"}, True), ({"token": "t"}, True), ({"secret": "s"}, True),
+    ({"uri": "postgres://u:pw@h/db"}, True),
     ({"api_key": ""}, False), ({"token_conn_id": "c"}, False), ({"uri": "postgres://h/db"}, False),
     ({"password_var": "name"}, False), ({"passes": 3}, False),
 ]
