@@ -158,8 +158,8 @@ class _Environment(ImmutableSandboxedEnvironment):
 
     def _counted(self, iterable: Any) -> Any:
         if isinstance(iterable, Mapping):
-            return iterable  # iterating a mapping walks its keys: counted as a list of them
-        if isinstance(iterable, str | list | tuple | range) or hasattr(iterable, "__iter__"):
+            iterable = list(iterable)  # a loop over a mapping walks its keys: counted like a list of them
+        if hasattr(iterable, "__iter__"):
             items = _Counted()
             items.budget = self.budget
             for item in iterable:
@@ -184,9 +184,8 @@ class _Environment(ImmutableSandboxedEnvironment):
                 result = self._counted(result)
             return self._checked(result)
 
-        for flag in ("jinja_pass_arg",):
-            if hasattr(fn, flag):
-                setattr(run, flag, getattr(fn, flag))
+        if hasattr(fn, "jinja_pass_arg"):  # pass_context / pass_environment filters keep their marker
+            run.jinja_pass_arg = fn.jinja_pass_arg  # type: ignore[attr-defined]
         return run
 
     def _checked(self, value: Any) -> Any:

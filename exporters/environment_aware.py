@@ -78,11 +78,7 @@ def _differences(a: Any, b: Any, path: tuple) -> list[tuple]:
         return [p for key in a for p in _differences(a[key], b[key], (*path, key))]
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
         return [p for i, (x, y) in enumerate(zip(a, b, strict=True)) for p in _differences(x, y, (*path, i))]
-    if a == b and type(a) is type(b):
-        return []
-    if isinstance(a, str) and isinstance(b, str):
-        return [path]
-    return [path]
+    return [] if a == b and type(a) is type(b) else [path]
 
 
 def _at(data: Any, path: tuple) -> Any:

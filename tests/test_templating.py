@@ -79,6 +79,8 @@ ESCAPES = [
     ("${{ (env.tables * 5000)|join(',')|replace(',', 'x' * 5000) }}", "builds a value"),
     ("${% for i in range(10000) %}${% for j in range(10000) %}${% endfor %}${% endfor %}", "steps"),
     ("${% for a in env.tables * 5000 %}${% for b in env.tables * 5000 %}${% endfor %}${% endfor %}", "steps"),
+    ("${% for k in env %}${% for j in range(9000) %}${% for i in range(9000) %}${% endfor %}${% endfor %}"
+     "${% endfor %}", "steps"),
     ("${% set a = 'x' * 1000 %}${% set b = a ~ a %}${% set c = b ~ b %}${% set d = c ~ c %}${% set e = d ~ d %}"
      "${% set f = e ~ e %}${% set g = f ~ f %}${% set h = g ~ g %}${{ h ~ h }}", "builds a value"),
     ("${% macro m() %}x${% endmacro %}${{ m() }}", "macro"),
