@@ -98,8 +98,11 @@ def parse_seconds(files: dict[str, str], repeat: int) -> float:
                 path = Path(tmp) / rel
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(text, encoding="utf-8")
+            # Airflow's own 30 s dagbag_import_timeout is lifted so a slow layout is measured, not cut off;
+            # the table marks times past it.
+            env = {**airflow_env(Path(tmp) / "home", dags), "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "1200"}
             proc = subprocess.run([str(PYTHON), "-c", PARSE_SCRIPT, str(dags)], capture_output=True, text=True,
-                                  env=airflow_env(Path(tmp) / "home", dags), timeout=1800)
+                                  env=env, timeout=1800)
             line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("@@")), None)
             if line is None:
                 raise SystemExit(f"parse failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}")
@@ -127,8 +130,10 @@ def main() -> None:
         row = {target: parse_seconds(export_generation(gen, target), args.repeat)
                for target in ("factory", "python", "dag-factory")}
         ratio = row["factory"] / row["python"]
+        late = [t for t, s in row.items() if s > 30 and t != "python"]
+        note = f"; {', '.join(late)} past Airflow's 30 s dagbag_import_timeout" if late else ""
         print(f"{count:>5} {row['factory']:>8.2f}s {row['python']:>8.2f}s {row['dag-factory']:>11.2f}s  "
-              f"{ratio:.2f}x (target <= 1.5x)")
+              f"{ratio:.2f}x (target <= 1.5x){note}", flush=True)
 
 
 if __name__ == "__main__":
