@@ -118,10 +118,14 @@ def guard_dag_factory_document(text: str, dag_ids: list[str], default_block: boo
         keys = keys[1:]
     if not isinstance(document, dict) or keys != list(dag_ids):
         problems.append(f"holds {list(document)[:3] if isinstance(document, dict) else type(document).__name__} "
-                        f"instead of the DAG(s) {list(dag_ids)[:3]}")
+                        + (f"instead of the one DAG {dag_ids[0]!r}" if len(dag_ids) == 1
+                           else f"instead of the {len(dag_ids)} DAGs {list(dag_ids)[:3]}..."))
     else:
         for key, block in document.items():
-            if not isinstance(block, dict) or not set(block) <= DAG_FACTORY_DAG_KEYS:
+            if not isinstance(block, dict):
+                problems.append(f"{key} is a {type(block).__name__}, not a mapping")
+                continue
+            if not set(block) <= DAG_FACTORY_DAG_KEYS:
                 problems.append(f"{key} has unexpected keys {sorted(set(block) - DAG_FACTORY_DAG_KEYS)[:5]}")
                 continue
             schedule = block.get("schedule")
