@@ -1,4 +1,4 @@
-"""Command line: `python -m designer validate|analyze|export|import|diff|publish|schema|rules ...` (for CI and scripts).
+"""Command line: `python -m designer validate|analyze|export|import|diff|generate|publish|schema|rules ...`.
 
 Exit codes: 0 fine, 1 a design has error findings (validate), 2 input could not be read.
 """
@@ -14,6 +14,7 @@ from designer.analysis import RULES, Severity, analyze
 from designer.analysis.findings import format_location
 from designer.cli_diff import add_diff_command
 from designer.cli_export import add_export_commands
+from designer.cli_generate import add_generate_command
 from designer.cli_publish import add_publish_command
 from designer.storage import DesignError, LineIndex, json_schema, load_design_with_lines
 
@@ -45,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     add_export_commands(sub)
     add_diff_command(sub)
     add_publish_command(sub)
+    add_generate_command(sub)
 
     validate = sub.add_parser("validate", help="check design files; exit 1 when any has an error finding")
     validate.add_argument("files", nargs="+", metavar="FILE")

@@ -101,6 +101,13 @@ def guard_dag_factory_yaml(text: str, dag_id: str, schedule_types: frozenset[str
     magic key (`__type__`, `__args__`, `__and__`, `__or__`, `__join__`) except a `__type__` the exporter
     emits (DAG_FACTORY_TYPES, and `schedule_types` in the schedule) and `__and__`/`__or__` in the
     schedule."""
+    guard_dag_factory_document(text, [dag_id], default_block=False, schedule_types=schedule_types)
+
+
+def guard_dag_factory_document(text: str, dag_ids: list[str], default_block: bool = True,
+                               schedule_types: frozenset[str] = frozenset()) -> None:
+    """`guard_dag_factory_yaml` for a document of several DAGs `dag_ids`, in that order, after an optional
+    `default:` block (checked like a DAG block: dag-factory merges it into each)."""
     problems = []
     if "$" in text:
         problems.append("contains '$', which dag-factory would expand from the environment")
@@ -108,17 +115,24 @@ def guard_dag_factory_yaml(text: str, dag_id: str, schedule_types: frozenset[str
         document = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         raise _internal("dag-factory YAML", [f"does not read back safely: {str(exc)[:200]}"]) from None
-    if not isinstance(document, dict) or list(document) != [dag_id]:
+    keys = list(document) if isinstance(document, dict) else []
+    if default_block and keys[:1] == ["default"]:
+        keys = keys[1:]
+    if not isinstance(document, dict) or keys != list(dag_ids):
         problems.append(f"holds {list(document)[:3] if isinstance(document, dict) else type(document).__name__} "
-                        f"instead of the one DAG {dag_id!r}")
+                        + (f"instead of the one DAG {dag_ids[0]!r}" if len(dag_ids) == 1
+                           else f"instead of the {len(dag_ids)} DAGs {list(dag_ids)[:3]}..."))
     else:
-        block = document[dag_id]
-        if not isinstance(block, dict) or not set(block) <= DAG_FACTORY_DAG_KEYS:
-            problems.append(f"the DAG has unexpected keys {sorted(set(block) - DAG_FACTORY_DAG_KEYS)[:5]}")
-        else:
-            rest = {key: value for key, value in block.items() if key != "schedule"}
-            problems += _magic_keys(rest, dag_id)
-            problems += _magic_keys(block.get("schedule"), f"{dag_id}.schedule", DAG_FACTORY_TYPES | schedule_types,
+        for key, block in document.items():
+            if not isinstance(block, dict):
+                problems.append(f"{key} is a {type(block).__name__}, not a mapping")
+                continue
+            if not set(block) <= DAG_FACTORY_DAG_KEYS:
+                problems.append(f"{key} has unexpected keys {sorted(set(block) - DAG_FACTORY_DAG_KEYS)[:5]}")
+                continue
+            rest = {name: value for name, value in block.items() if name != "schedule"}
+            problems += _magic_keys(rest, key)
+            problems += _magic_keys(block.get("schedule"), f"{key}.schedule", DAG_FACTORY_TYPES | schedule_types,
                                     frozenset({"__and__", "__or__", "__args__"}))
     if problems:
         raise _internal("dag-factory YAML", problems)

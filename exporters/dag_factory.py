@@ -363,6 +363,11 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _represent_str)
 
 
+def dump_document(document: dict[str, Any]) -> str:
+    """dag-factory YAML text of `document` (every `$` escaped, no aliases); the caller runs the guard."""
+    return _dump(document)
+
+
 def _dump(document: dict[str, Any]) -> str:
     text = yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110,
                      default_flow_style=False)

@@ -14,7 +14,7 @@ cd "$ROOT"
 VENV="$ROOT/.venv"
 VENV_AF2="$ROOT/.venv-airflow2"
 FRONTEND="$ROOT/designer/ui/canvas/frontend"
-APT_PACKAGES=(graphviz chromium)
+APT_PACKAGES=(graphviz chromium postgresql)
 AIRFLOW2_REQUIREMENTS=(
     "apache-airflow==2.11.2"
     "apache-airflow-providers-standard==1.21.0"
@@ -82,6 +82,7 @@ apt_package_present() {
     case "$1" in
         graphviz) command -v dot >/dev/null 2>&1 ;;
         chromium) [ -x /usr/bin/chromium ] ;;
+        postgresql) ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 ;;
         *) dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed' ;;
     esac
 }
@@ -96,7 +97,7 @@ setup_apt() {
         return 0
     fi
     if [ "$(id -u)" -ne 0 ]; then
-        die "missing system packages: ${missing[*]} (graphviz gives 'dot', chromium is /usr/bin/chromium for the browser tests). Install them with: sudo apt-get update && sudo apt-get install -y ${missing[*]}  -- then run this again."
+        die "missing system packages: ${missing[*]} (graphviz gives 'dot', chromium is /usr/bin/chromium for the browser tests, postgresql gives initdb/pg_ctl for the database-tenants test). Install them with: sudo apt-get update && sudo apt-get install -y ${missing[*]}  -- then run this again."
     fi
     command -v apt-get >/dev/null 2>&1 || die "missing system packages ${missing[*]} and no apt-get here; install them by hand."
     say "installing apt packages: ${missing[*]}"

@@ -16,6 +16,7 @@ from designer.ui import (
     compare_panel,
     drawing,
     edit_panels,
+    generation_panel,
     import_panels,
     io_panels,
     navigator,
@@ -85,6 +86,7 @@ def render() -> None:
         "Export": io_panels.export_panel,
         compare_panel.COMPARE_TAB: compare_panel.compare_panel,
         import_panels.FOLDER_TAB: import_panels.folder_panel,
+        generation_panel.GENERATION_TAB: generation_panel.generation_panel,
     })
     state.finish_run()
 
