@@ -23,6 +23,31 @@ WHEN = "when"
 PRUNABLE = ("groups", "tasks", "edges")
 
 
+CONFIG_SUFFIX = ".generate.yaml"  # NAME.yaml is a template design when NAME.generate.yaml lies beside it
+
+
+def config_beside(path: str | Path) -> Path | None:
+    """The generation config kept beside a template design (`NAME.generate.yaml` for `NAME.yaml`), or None.
+
+    Examples
+    --------
+    >>> config_beside("sample_configs/linear_etl.yaml") is None, config_beside("x.generate.yaml") is None
+    (True, True)
+    >>> config_beside("sample_configs/multi_tenant.yaml").name
+    'multi_tenant.generate.yaml'
+    """
+    path = Path(path)
+    if path.name.endswith(CONFIG_SUFFIX):
+        return None
+    config = path.with_name(path.name.removesuffix(path.suffix) + CONFIG_SUFFIX)
+    return config if config.is_file() else None
+
+
+def is_config_file(path: str | Path) -> bool:
+    """True for a generation config named as `config_beside` expects."""
+    return Path(path).name.endswith(CONFIG_SUFFIX)
+
+
 @dataclass(frozen=True)
 class Template:
     """A template design as read: the raw document (strings may hold `${{ }}`), its lines and source."""

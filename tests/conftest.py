@@ -13,9 +13,12 @@ SAMPLES = ROOT / "sample_configs"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from designer.generation import config_beside, is_config_file  # noqa: E402  (after the path is set)
+
 
 def sample_paths(valid_only: bool = False) -> list[Path]:
-    paths = sorted(SAMPLES.glob("*.yaml"))
+    """The sample designs (template designs and their generation configs are not designs until rendered)."""
+    paths = sorted(p for p in SAMPLES.glob("*.yaml") if not is_config_file(p) and config_beside(p) is None)
     return [p for p in paths if not (valid_only and p.name.startswith("INVALID_"))]
 
 

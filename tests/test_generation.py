@@ -15,7 +15,7 @@ from designer.generation_config import parse_config
 from designer.storage import DesignError
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "sample_configs" / "generation"
+SAMPLE = ROOT / "sample_configs"
 
 TEMPLATE = """\
 schema_version: 1

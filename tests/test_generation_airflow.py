@@ -21,7 +21,7 @@ from tests.support.python_export import CALLABLES, ruff_problems, structure_prob
 
 pytestmark = pytest.mark.slow
 
-SAMPLE = Path(__file__).resolve().parents[1] / "sample_configs" / "generation"
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_configs"
 
 # A template that uses every kind of value the factory runtime builds: groups with default_args, a fan-out
 # with values, dynamic mapping over a literal list and over an upstream output, callables, a duration

@@ -355,3 +355,18 @@ def test_bundle_and_image_downloads_are_offered_only_for_exportable_designs(app)
     run(app)
     assert "Repo bundle (.zip)" not in {b.label for b in app.get("download_button")}
     assert button(app, "Repo bundle (.zip)").disabled
+
+
+def test_the_gallery_opens_a_template_design_in_the_generate_tab_with_its_first_rendering(app):
+    gallery = app.selectbox(key="gallery")
+    assert "multi_tenant.yaml (template)" in gallery.options  # its config is not listed
+    assert not [o for o in gallery.options if "generate" in o]
+    gallery.set_value("multi_tenant.yaml")
+    button(app, "Open sample").click()
+    run(app)
+    opened = design(app)
+    assert app.session_state["review_tab"] == "Generate"
+    # The sample's config lists clients first and dev first (sample_configs/multi_tenant.generate.yaml).
+    assert app.session_state["source"].startswith("multi_tenant.yaml (") and "${{" not in opened.dag.dag_id
+    assert app.selectbox(key="gen_pick").value == app.session_state["source"].split(" (", 1)[1].rstrip(")")
+    assert len(app.dataframe) >= 1 and len(app.dataframe[0].value) == 9  # three clients x three environments

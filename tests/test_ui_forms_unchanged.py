@@ -24,7 +24,7 @@ from designer.model import (
     TimetableSchedule,
 )
 from designer.storage import dump_design, load_design
-from tests.conftest import ROOT, SAMPLES
+from tests.conftest import ROOT, sample_paths
 
 ODD = Design(
     dag=DagSettings(
@@ -62,7 +62,7 @@ OWN_IDS_AND_SCHEDULE = Design(
     tasks=(Task(id="t_2", task_id="t", group="g_2"), Task(id="t")),
 )
 
-DESIGNS = {path.name: load_design(path) for path in sorted(SAMPLES.glob("*.yaml"))} | {
+DESIGNS = {path.name: load_design(path) for path in sample_paths()} | {
     "odd": ODD, "own_ids": OWN_IDS_AND_SCHEDULE}
 
 

@@ -19,7 +19,7 @@ from designer.analysis import Severity, analyze
 from designer.analysis.findings import format_location
 from designer.analysis.rules.generation import estimated_parse_seconds, lint_generation
 from designer.diff import diff_designs, grouped_messages, summary_line
-from designer.generation import Generation, generate, parse_template
+from designer.generation import Generation, config_beside, generate, parse_template
 from designer.generation_config import parse_config
 from designer.storage import DesignError, Problem, dump_design
 from designer.ui import review_panels, state
@@ -29,7 +29,7 @@ from exporters.generation import GENERATION_TARGETS, export_generation
 
 GENERATION_TAB = "Generate"
 CANVAS_KEY = "generation_canvas"
-SAMPLES = Path(__file__).resolve().parents[2] / "sample_configs" / "generation"
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_configs"
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 
@@ -70,6 +70,22 @@ def generation_panel() -> None:
     _preview(generation)
     _diff(generation)
     _download(generation)
+
+
+def open_template(path: Path) -> None:
+    """Open a template design and the config beside it in this tab, with its first rendering as the current
+    design (an ordinary design: edit it, export it; the tab keeps the template)."""
+    config = config_beside(path)
+    st.session_state["gen_template"] = path.read_text(encoding="utf-8")
+    st.session_state["gen_config"] = config.read_text(encoding="utf-8")
+    st.session_state["review_tab"] = GENERATION_TAB
+    generation = _generation(st.session_state["gen_template"], st.session_state["gen_config"])
+    first = next((dag for dag in generation.dags if dag.design is not None), None) if generation else None
+    if first is None:
+        state.fail(f"{path.name} renders no design: see the Generate tab")
+        return
+    state.replace(first.design, f"{path.name} ({first.label})")
+    st.session_state["gen_pick"] = first.label
 
 
 def _use_current_design() -> None:

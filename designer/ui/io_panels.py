@@ -10,6 +10,7 @@ from functools import partial
 
 import streamlit as st
 
+from designer.generation import config_beside, is_config_file
 from designer.model import DagSettings, Design, TaskArgs
 from designer.opening import open_file
 from designer.storage import DesignError, load_design
@@ -34,11 +35,20 @@ def new_design() -> None:
 
 
 def gallery() -> None:
-    names = sorted(p.name for p in state.SAMPLES.glob("*.yaml"))
-    source = st.session_state.get("source")
-    choice = st.selectbox("Gallery", names, index=names.index(source) if source in names else 0, key="gallery")
+    """The samples: designs, and template designs (a NAME.generate.yaml config beside them), which open in
+    the Generate tab with their first rendering on the canvas."""
+    names = sorted(p.name for p in state.SAMPLES.glob("*.yaml") if not is_config_file(p))
+    source = (st.session_state.get("source") or "").split(" (")[0]
+    choice = st.selectbox("Gallery", names, index=names.index(source) if source in names else 0, key="gallery",
+                          format_func=lambda n: f"{n} (template)" if config_beside(state.SAMPLES / n) else n)
     if st.button("Open sample", key="open_sample", width="stretch"):
-        state.replace(load_design(state.SAMPLES / choice), choice)
+        path = state.SAMPLES / choice
+        if config_beside(path):
+            from designer.ui import generation_panel
+
+            generation_panel.open_template(path)
+        else:
+            state.replace(load_design(path), choice)
         st.rerun()
 
 
