@@ -32,9 +32,10 @@ import os
 import re
 import time
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from designer.atomic import is_temp_name, remove_durably, write_atomic
 from designer.gitcli import (
@@ -171,6 +172,7 @@ class Workspace:
         self.remote = remote
         self.git_dir = self.root / ".git"
         self.drafts = self.root / DRAFTS
+        self._read: dict[tuple, Any] = {}  # (what, head commit, ...) -> result: a commit never changes
 
     # --- opening and repair -------------------------------------------------------------------
 
@@ -252,15 +254,32 @@ class Workspace:
     # --- reading ------------------------------------------------------------------------------
 
     def head(self) -> str | None:
-        return rev(self.root, REF)
+        """The commit main is at. The page asks on every run, so the loose ref file is read when there is
+        one (git writes it on every update-ref and fetch) instead of starting a git process."""
+        try:
+            loose = (self.git_dir / REF).read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError):
+            loose = ""
+        return loose if len(loose) == 40 and all(c in "0123456789abcdef" for c in loose) else rev(self.root, REF)
+
+    def _at_head(self, key: tuple, read: Callable[[str], Any], empty: Any) -> Any:
+        """`read(head)`, remembered per head commit: what a commit holds never changes, so the page's reads
+        on every run cost a file read, not git processes, until the next save."""
+        head = self.head()
+        if head is None:
+            return empty
+        if (*key, head) not in self._read:
+            self._read = {k: v for k, v in self._read.items() if k[-1] == head}  # older heads: not asked again
+            self._read[(*key, head)] = read(head)
+        return self._read[(*key, head)]
 
     def names(self) -> list[str]:
         """Names of the saved designs, sorted."""
-        head = self.head()
-        if head is None:
-            return []
-        files = out(self.root, "ls-tree", "-z", "--name-only", head).split("\0")
-        return sorted(f.removesuffix(SUFFIX) for f in files if f.endswith(SUFFIX) and _valid(f.removesuffix(SUFFIX)))
+        def read(head: str) -> list[str]:
+            names = (f.removesuffix(SUFFIX) for f in out(self.root, "ls-tree", "-z", "--name-only", head).split("\0")
+                     if f.endswith(SUFFIX))
+            return sorted(name for name in names if _valid(name))
+        return list(self._at_head(("names",), read, []))
 
     def entries(self) -> list[Entry]:
         """Saved designs and designs that have only a draft, by name."""
@@ -279,15 +298,14 @@ class Workspace:
 
     def history(self, name: str, limit: int = 200) -> list[Version]:
         """The saved versions of `name`, newest first."""
-        head = self.head()
-        if head is None:
-            return []
-        text = out(self.root, "log", f"-n{limit}", "--format=%H%x1f%at%x1f%an%x1f%s%x1e", head, "--", _file(name))
-        versions = []
-        for record in filter(None, (r.strip("\n") for r in text.split("\x1e"))):
-            commit, stamp, author, message = record.split("\x1f", 3)
-            versions.append(Version(commit, int(stamp), author, message))
-        return versions
+        def read(head: str) -> list[Version]:
+            text = out(self.root, "log", f"-n{limit}", "--format=%H%x1f%at%x1f%an%x1f%s%x1e", head, "--", _file(name))
+            versions = []
+            for record in filter(None, (r.strip("\n") for r in text.split("\x1e"))):
+                commit, stamp, author, message = record.split("\x1f", 3)
+                versions.append(Version(commit, int(stamp), author, message))
+            return versions
+        return list(self._at_head(("history", name, limit), read, []))
 
     def load(self, name: str, version: str | None = None) -> Design:
         """The design `name` as saved in `version` (default: its last version). DesignError when the file

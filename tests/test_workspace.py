@@ -88,6 +88,24 @@ def test_each_save_is_a_commit_with_its_message_and_author(ws):
     assert ws.names() == ["orders"] and ws.version_of("orders") == second.commit
 
 
+def test_reads_between_saves_start_no_git_process_and_follow_saves_from_elsewhere(ws, monkeypatch):
+    """The page lists designs and history on every run: between saves that must cost file reads only."""
+    import designer.gitcli
+
+    first = ws.save("orders", design("orders", "a"), None)
+    other = Workspace.open(ws.root)  # another session on the same workspace
+    assert ws.head() == git(ws.root, "rev-parse", "main").strip() == first.commit
+    started = []
+    real_run = designer.gitcli.subprocess.run
+    monkeypatch.setattr(designer.gitcli.subprocess, "run", lambda *a, **k: started.append(a) or real_run(*a, **k))
+    assert ws.names() == ["orders"] and [v.commit for v in ws.history("orders")] == [first.commit]
+    reads = len(started)
+    assert ws.names() == ["orders"] and [v.commit for v in ws.history("orders")] == [first.commit]
+    assert len(started) == reads, "a second read at the same head started git"
+    second = other.save("orders", design("orders", "a", "b"), first.commit)
+    assert [v.commit for v in ws.history("orders")] == [second.commit, first.commit]  # the new head is read
+
+
 def test_saving_an_unchanged_design_makes_no_commit(ws):
     first = ws.save("orders", design("orders", "a"), None)
     again = ws.save("orders", design("orders", "a"), first.commit)
