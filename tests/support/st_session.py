@@ -200,12 +200,6 @@ def _state(widget: Widget, value: object) -> WidgetState:
     return state
 
 
-async def timed(action) -> tuple[float, Page]:
-    """(seconds, page) of awaiting `action`: one round trip."""
-    start = time.perf_counter()
-    page = await action
-    return time.perf_counter() - start, page
-
 
 class DesignerSession(Session):
     """A Session on DAG Designer's page, with the actions the load test and bench/load.py take."""
