@@ -14,7 +14,9 @@ rewrites it from main. Drafts are written the same atomic way and never make com
 Saves are optimistic: a save names the version (the commit that last changed the design) it started
 from, and when another session or server saved the design since, `Conflict` is raised with their
 design, never a silent overwrite. One lock file per workspace (fcntl.flock on .git/designer.lock) keeps
-two sessions or two processes on one machine from interleaving saves. With a `remote` (a bare repository
+two sessions or two processes on one machine from interleaving saves; a second one (.git/designer-drafts.lock)
+orders draft writes, the choice of a new design's name, and the repair's removal of temporary files, so a
+session opening the workspace never removes a draft another session is writing. With a `remote` (a bare repository
 that several servers share), every save fetches first and lands only by a fast-forward push, so a save
 that raced another server's is retried on top of it, or caught as a conflict when both changed the
 same design.
@@ -71,6 +73,7 @@ BRANCH = "main"
 REF = f"refs/heads/{BRANCH}"
 MAX_NAME = 80
 SAVE_ATTEMPTS = 10
+DRAFTS_LOCK = "designer-drafts.lock"
 _GITIGNORE = b"# Working drafts and unfinished writes are not versions.\n/.drafts/\n.dd-*.tmp\n"
 _CONFIG = {"core.fsync": "committed,index", "core.fsyncMethod": "fsync", "gc.auto": "0",
            "receive.denyCurrentBranch": "refuse"}
@@ -209,9 +212,11 @@ class Workspace:
         return ws
 
     @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        """The workspace's one writer lock (flock: per open file, so it also orders threads of one process)."""
-        fd = os.open(self.git_dir / "designer.lock", os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+    def _locked(self, lock: str = "designer.lock") -> Iterator[None]:
+        """The workspace's writer lock (flock: per open file, so it also orders threads of one process).
+        DRAFTS_LOCK orders the writers of the drafts folder (drafts, and the repair that removes temporary
+        files there); a holder of the writer lock may take it, never the other way round."""
+        fd = os.open(self.git_dir / lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield
@@ -221,10 +226,11 @@ class Workspace:
     def _repair(self) -> None:
         """Undo what a killed process may have left: git lock files, temporary files, a stale mirror."""
         clear_stale_locks(self.git_dir)
-        for folder in (self.root, self.drafts):
-            for path in folder.iterdir():
-                if is_temp_name(path.name):
-                    path.unlink(missing_ok=True)
+        with self._locked(DRAFTS_LOCK):  # a draft being written by another session is not a crash's leftover
+            for folder in (self.root, self.drafts):
+                for path in folder.iterdir():
+                    if is_temp_name(path.name):
+                        path.unlink(missing_ok=True)
         head = self.head()
         if head is not None:
             self._mirror(None, head)
@@ -407,6 +413,21 @@ class Workspace:
     def write_draft(self, name: str, design: Design, base: str | None) -> None:
         """Keep `design` as the working draft of `name` (atomically; no commit). `base` is the saved version
         it started from."""
+        with self._locked(DRAFTS_LOCK):
+            self._write_draft(name, design, base)
+
+    def new_draft(self, wanted: str, design: Design) -> str:
+        """Keep `design`, never saved, as the draft of a new design named from `wanted` (`name_for`, then
+        `-2`, `-3`, ... until no saved design or draft has the name); returns the name. Choosing the name and
+        writing the draft are one step under the drafts lock, so two sessions never get the same name."""
+        base = name_for(wanted)[:70]
+        with self._locked(DRAFTS_LOCK):
+            taken = {entry.name for entry in self.entries()}
+            name = next(n for n in (base, *(f"{base}-{i}" for i in range(2, 10_000))) if n not in taken)
+            self._write_draft(name, design, None)
+        return name
+
+    def _write_draft(self, name: str, design: Design, base: str | None) -> None:
         document = {"format": "dag-designer-draft", "base": base, "written": time.time(),
                     "design": json.loads(dump_design(design, "json"))}
         write_atomic(self._draft(name), json.dumps(document, ensure_ascii=False).encode("utf-8"))

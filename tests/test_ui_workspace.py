@@ -127,6 +127,31 @@ def test_opening_from_the_list(tmp_path):
     assert (ws.root / f"orders{SUFFIX}").exists()
 
 
+def test_undo_across_opening_another_design_brings_back_its_name_and_draft():
+    ws = workspace()
+    ws.save("orders", Design.model_validate({"dag": {"dag_id": "orders"}}), None)
+    at = session()
+    new_empty(at)
+    add_task(at, "extract")  # kept as the draft of new_dag
+    drawn = design(at)
+    at.selectbox(key="ws_pick").select("orders")
+    at.button(key="ws_open").click()
+    run(at)
+    orders = design(at)
+    add_task(at, "load")  # kept as the draft of orders
+    for _ in range(2):  # undo the task (orders' draft follows), then the opening: back to new_dag, by its name
+        at.button(key="undo_btn").click()
+        run(at)
+    assert design(at) == drawn and at.query_params["design"] == "new_dag"
+    assert ws.read_draft("new_dag").design == drawn and ws.read_draft("orders").design == orders
+    add_task(at, "transform")  # goes to new_dag's draft, never to orders'
+    assert {t.id for t in ws.read_draft("new_dag").design.tasks} == {"extract", "transform"}
+    assert ws.read_draft("orders").design == orders
+    save(at, "mine")
+    assert ws.load("new_dag") == design(at)
+    assert ws.load("orders") == Design.model_validate({"dag": {"dag_id": "orders"}})
+
+
 def _user_objects(module) -> list[str]:
     """Names of module globals that hold a design or session data (directly or in a container)."""
     found = []

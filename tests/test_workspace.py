@@ -207,6 +207,48 @@ def test_sessions_racing_on_one_design_lose_no_save(ws):
     assert len(ws.history("orders")) == 2
 
 
+def run_threads(target, count: int) -> dict[int, object]:
+    """Run target(i) for i in range(count) in threads at once; {i: its result or the exception it raised}."""
+    results: dict[int, object] = {}
+    start = threading.Barrier(count)
+
+    def run(i: int) -> None:
+        start.wait()
+        try:
+            results[i] = target(i)
+        except Exception as exc:  # noqa: BLE001 - the test reports it
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_sessions_starting_new_designs_at_once_get_names_of_their_own(ws):
+    ws.write_draft("new_dag", design("new_dag", "taken"), None)
+    names = run_threads(lambda i: ws.new_draft("new_dag", design("new_dag", f"s{i}")), 12)
+    assert sorted(names.values()) == sorted(f"new_dag-{i}" for i in range(2, 14))
+    for i, name in names.items():
+        assert ws.read_draft(name).design == design("new_dag", f"s{i}")
+
+
+def test_opening_the_workspace_never_breaks_a_draft_another_session_writes(ws):
+    def session(i: int) -> int:
+        for n in range(40):
+            if i % 2:
+                Workspace.open(ws.root)  # a new session: repairs what a crash left
+            else:
+                ws.write_draft(f"d{i}", design("orders", f"n{n}"), None)
+        return i
+
+    results = run_threads(session, 6)
+    assert sorted(results.values()) == list(range(6)), [r for r in results.values() if isinstance(r, Exception)]
+    assert all(ws.read_draft(f"d{i}").design == design("orders", "n39") for i in range(0, 6, 2))
+
+
 def test_two_servers_share_a_bare_repository(tmp_path):
     remote = tmp_path / "shared.git"
     subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)

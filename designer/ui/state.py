@@ -3,6 +3,11 @@
 Designs are immutable, so history is a list of old values. Every change goes through `commit`, which
 records the previous design (`place`, the canvas positioning new boxes, is the one exception); a
 failed edit leaves the design as it was and says why.
+
+Opening another design (gallery, upload, workspace) starts a new document: a number that the undo and
+redo entries carry beside their designs. Each document has its own workspace record (which workspace
+design it is, the version it started from), so an undo back across an opening brings back the previous
+design together with its name, and its draft (not the other design's) receives it.
 """
 
 from __future__ import annotations
@@ -36,6 +41,9 @@ def init() -> None:
         ss.message = None
         ss.revision = 0  # bumps on every change, so widgets keyed by it refresh
         ss.workspace = None  # the open workspace design (see workspace_design)
+        ss.document = 0  # which opened design the current one descends from (see the module docstring)
+        ss.undo_documents, ss.redo_documents = [], []  # the document of each undo / redo entry
+        ss.parked = {}  # document -> its workspace record, for the documents undo or redo can go back to
 
 
 def design() -> Design:
@@ -48,7 +56,8 @@ def commit(new: Design, note: str | None = None) -> None:
     if new == ss.design:
         return
     ss.undo = [*ss.undo[-(HISTORY_LIMIT - 1):], ss.design]
-    ss.redo = []
+    ss.undo_documents = [*ss.undo_documents[-(HISTORY_LIMIT - 1):], ss.document]
+    ss.redo, ss.redo_documents = [], []
     ss.design = new
     ss.revision += 1
     ss.message = ("success", note, ss.revision) if note else None
@@ -59,10 +68,14 @@ def replace(new: Design, source: str) -> None:
     laid out and with its groups collapsed (`canvas.layout.opening_view`)."""
     new, collapsed = opening_view(new)
     commit(new)
-    st.session_state.source = source
-    st.session_state.selected = []
-    st.session_state.collapsed = collapsed
-    st.session_state.workspace = None  # another design: not the workspace design that was open
+    ss = st.session_state
+    ss.source = source
+    ss.selected = []
+    ss.collapsed = collapsed
+    kept = {*ss.undo_documents, *ss.redo_documents}
+    ss.parked = {doc: record for doc, record in ss.parked.items() if doc in kept} | {ss.document: ss.workspace}
+    ss.document = max(kept | {ss.document}) + 1
+    ss.workspace = None  # another design: not the workspace design that was open
 
 
 def open_from_workspace(new: Design, name: str, base: str | None) -> None:
@@ -85,8 +98,13 @@ def bind_workspace(name: str, base: str | None) -> None:
 
 
 def update_workspace(**changes) -> None:
-    """Change fields of the open workspace design's record (`base` after a save, `conflict`, ...)."""
-    st.session_state.workspace = {**st.session_state.workspace, **changes}
+    """Change fields of the open workspace design's record (`base` after a save, `conflict`, ...). A new
+    `base` also holds for the same design in documents undo can go back to: this session saved it."""
+    ss = st.session_state
+    ss.workspace = {**ss.workspace, **changes}
+    if "base" in changes:
+        ss.parked = {doc: ({**record, "base": changes["base"]} if record and record["name"] == ss.workspace["name"]
+                           else record) for doc, record in ss.parked.items()}
 
 
 def draft_due() -> bool:
@@ -158,19 +176,29 @@ def fail(message: str) -> None:
 def undo() -> None:
     ss = st.session_state
     if ss.undo:
-        ss.redo = [*ss.redo, ss.design]
-        ss.design = ss.undo[-1]
-        ss.undo = ss.undo[:-1]
-        ss.revision += 1
+        ss.redo, ss.redo_documents = [*ss.redo, ss.design], [*ss.redo_documents, ss.document]
+        _go_to(ss.undo[-1], ss.undo_documents[-1])
+        ss.undo, ss.undo_documents = ss.undo[:-1], ss.undo_documents[:-1]
 
 
 def redo() -> None:
     ss = st.session_state
     if ss.redo:
-        ss.undo = [*ss.undo, ss.design]
-        ss.design = ss.redo[-1]
-        ss.redo = ss.redo[:-1]
-        ss.revision += 1
+        ss.undo, ss.undo_documents = [*ss.undo, ss.design], [*ss.undo_documents, ss.document]
+        _go_to(ss.redo[-1], ss.redo_documents[-1])
+        ss.redo, ss.redo_documents = ss.redo[:-1], ss.redo_documents[:-1]
+
+
+def _go_to(design: Design, document: int) -> None:
+    """Make `design` of `document` current; going to another document brings back its workspace record."""
+    ss = st.session_state
+    if document != ss.document:
+        ss.parked = {**ss.parked, ss.document: ss.workspace}
+        record = ss.parked.get(document)
+        ss.workspace = None if record is None else {**record, "conflict": None}
+        ss.document = document
+    ss.design = design
+    ss.revision += 1
 
 
 def selected() -> list[str]:

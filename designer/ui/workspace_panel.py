@@ -21,7 +21,7 @@ from designer.gitcli import Identity
 from designer.publish import NotARepository, PublishRefused, publish
 from designer.storage import DesignError
 from designer.ui import auth, state
-from designer.workspace import Conflict, Version, Workspace, WorkspaceError, check_name, name_for
+from designer.workspace import Conflict, Version, Workspace, WorkspaceError, check_name
 from exporters import ExportError
 
 URL_KEY = "design"
@@ -80,8 +80,9 @@ def _autosave(ws: Workspace) -> None:
     if bound is None:
         if state.revision() == 0:
             return  # the design a session starts with: nothing drawn yet
-        name = free_name(ws, state.design().dag.dag_id)
+        name = ws.new_draft(state.design().dag.dag_id, state.design())  # a name no other session can take
         state.bind_workspace(name, None)
+        state.drafted()
         st.query_params[URL_KEY] = name
         bound = state.workspace_design()
     if state.draft_due():
@@ -89,13 +90,6 @@ def _autosave(ws: Workspace) -> None:
         state.drafted()
     if st.query_params.get(URL_KEY) != bound["name"]:
         st.query_params[URL_KEY] = bound["name"]
-
-
-def free_name(ws: Workspace, wanted: str) -> str:
-    """A name for a new design, from `wanted`, that no saved design or draft has."""
-    taken = {entry.name for entry in ws.entries()}
-    base = name_for(wanted)[:70]
-    return next(name for name in (base, *(f"{base}-{i}" for i in range(2, 10_000))) if name not in taken)
 
 
 def open_design(ws: Workspace, name: str) -> bool:
