@@ -234,9 +234,12 @@ class _Module:
 
     def _edges_by_scope(self) -> dict[str | None, list[tuple[Operand, Operand, str | None]]]:
         out: dict[str | None, list] = {}
-        for edge in self.design.edges:
-            if not (self.tg.node_ids(edge.upstream) and self.tg.node_ids(edge.downstream)):
-                continue  # an empty group: Airflow would connect nothing (graph.py agrees)
+        # Edges that connect nothing in the task graph (an empty group, a group without a leaf for Airflow)
+        # are not written: Airflow would wire them to other tasks (lint DD007 says so).
+        idle = {origin for origin, ups, downs in self.tg.expansions if isinstance(origin, int) and not (ups and downs)}
+        for index, edge in enumerate(self.design.edges):
+            if index in idle or not (self.tg.node_ids(edge.upstream) and self.tg.node_ids(edge.downstream)):
+                continue
             scope = edge_scope(self.ns, edge)
             key = scope[-1] if scope else None
             out.setdefault(key, []).append((self._operand(edge.upstream), self._operand(edge.downstream), edge.label))

@@ -236,7 +236,31 @@ def _roots(tg: TaskGraph, gid: str) -> list[str]:
 
 
 def _leaves(tg: TaskGraph, gid: str) -> list[str]:
+    """Airflow's `TaskGroup.get_leaves`: members with no downstream in the group, where a teardown leaf
+    stands for the first members upstream of it that are not teardowns (never through a setup, and not
+    one that has another non-teardown downstream in the group)."""
     members = tg.group_members[gid]
     inside = set(members)
-    succ = tg.succ
-    return [t for t in members if inside.isdisjoint(succ[t])]
+    succ, pred = tg.succ, tg.pred
+    kind = {node: tg.ns.tasks[tg.node_task[node]] for node in members}
+    leaves: list[str] = []
+    for task in members:
+        if not inside.isdisjoint(succ[task]):
+            continue
+        if not kind[task].is_teardown:
+            leaves.append(task)
+            continue
+        # Up through teardowns, each once (Airflow recurses, and would not end on a loop of teardowns).
+        stack, seen = [task], {task}
+        while stack:
+            below = stack.pop()
+            for up in pred[below]:
+                if up not in inside or kind[up].is_setup:
+                    continue
+                if kind[up].is_teardown:
+                    if up not in seen:
+                        seen.add(up)
+                        stack.append(up)
+                elif not any(d != below and d in inside and not kind[d].is_teardown for d in succ[up]):
+                    leaves.append(up)
+    return list(dict.fromkeys(leaves))

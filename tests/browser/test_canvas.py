@@ -39,7 +39,8 @@ def demo(page, demo_url):
 
 def test_the_sample_is_drawn_with_nested_group_boxes(demo):
     counts = demo.evaluate("() => window.__dagCanvas.canvas.counts()")
-    assert counts == {"tasks": 7, "groups": 2, "edges": 5, "proxies": 0, "visibleTasks": 7}
+    assert counts == {"tasks": 7, "groups": 2, "edges": 5, "proxies": 0, "visibleTasks": 7, "ghosts": 0,
+                      "ghostEdges": 0}
     assert demo.evaluate("() => window.__dagCanvas.canvas.parentOf('quality')") == "data_processing"
     assert demo.evaluate("() => window.__dagCanvas.canvas.parentOf('check_nulls')") == "quality"
     # The first layout's positions went to Python, so the design now has them.

@@ -12,12 +12,22 @@ E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO  # noqa: E741
 
 @rule("DD007", "empty-group", W)
 def empty_groups(ctx: Context) -> Iterator[Finding]:
-    """A group without tasks. Airflow passes edges through an empty group in ways that depend on the
-    order of statements, so the designer draws no dependency through it: add tasks or delete it."""
+    """A group without tasks, or without a leaf task for Airflow. Airflow passes edges through such a
+    group in ways that depend on the order of statements, so the designer draws no dependency through it
+    (and exports none): add tasks or delete it."""
     for gid, members in ctx.tg.group_members.items():
         if not members:
             yield Finding("DD007", W, f"group {gid!r} has no tasks; edges to or from it connect nothing",
                           (gid,), ("groups", ctx.group_index[gid]))
+    # A group whose last tasks are teardowns of its own setups has no leaf for Airflow
+    # (TaskGroup.get_leaves), which would then wire the edge to other tasks: nothing is drawn either.
+    edges = ctx.design.edges
+    for origin, ups, _ in ctx.tg.expansions:
+        if isinstance(origin, int) and not ups and ctx.tg.group_members.get(edges[origin].upstream):
+            gid = edges[origin].upstream
+            yield Finding("DD007", W, f"group {gid!r} has no leaf task for Airflow (its last tasks are teardowns "
+                          f"of its setups); the edge {gid} >> {edges[origin].downstream} connects nothing",
+                          (gid,), ("edges", origin))
 
 
 @rule("DD008", "oversized-group", W)
