@@ -25,7 +25,8 @@ Target (from the issue), on this 2-core machine: p95 under 2 s at 10 sessions; 5
 
 Last measured (2 cores shared with other test runs, load average 5-9; 10 edits per session, 0.5-1.5 s
 pauses): p50 / p95 349 / 369 ms at 1 session, 3,173 / 4,424 ms at 10 (target not met), 30.9 / 50.8 s at 50;
-server RSS 57 MB idle, peak 192 / 215 / 312 MB (VmHWM the same). One process runs all sessions' scripts
+server RSS 57 MB idle, peak 192 / 215 / 312 MB (VmHWM the same). Again with nothing else running: 314 / 470
+ms at 1 session, 2,814 / 4,179 ms at 10 (not met). One process runs all sessions' scripts
 under one GIL, and a palette edit is two runs (the one st.rerun stops and the rerun).
 """
 
