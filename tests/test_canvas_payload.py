@@ -167,3 +167,13 @@ def test_removed_items_are_sent_as_ghosts_with_their_old_positions():
     assert canvas_payload(new, removed=removed)["removed"] == removed
     assert "removed" not in canvas_payload(new, removed={"tasks": [], "groups": [], "edges": []})
     assert diff_removed(diff_designs(old, old), old) == {"tasks": [], "groups": [], "edges": []}
+
+
+def test_setup_teardown_and_own_airflow_ids_are_sent_only_when_set():
+    design = Design.model_validate({"dag": {"dag_id": "d"}, "tasks": [
+        {"id": "make", "is_setup": True}, {"id": "drop", "is_teardown": True, "task_id": "cleanup",
+                                           "trigger_rule": "all_done_setup_success"}, {"id": "plain"}]})
+    tasks = canvas_payload(design)["tasks"]
+    assert tasks == [{"id": "make", "operator": "empty", "role": "setup"},
+                     {"id": "drop", "operator": "empty", "task_id": "cleanup", "role": "teardown"},
+                     {"id": "plain", "operator": "empty"}]

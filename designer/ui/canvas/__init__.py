@@ -36,7 +36,8 @@ Python -> JS, the component's `data` (built by `payload.canvas_payload`, sent wh
 
     {"version": 1, "instance": str, "height": int,
      "operators": {operator: display label},        # e.g. {"bash": "Bash"}; shown under each task id
-     "tasks":  [{"id", "operator", "group"?: id, "position"?: {"x", "y"}, "mapped"?: true, "fan_out"?: int}],
+     "tasks":  [{"id", "operator", "group"?: id, "position"?: {"x", "y"}, "mapped"?: true, "fan_out"?: int,
+                 "task_id"?: str, "role"?: "setup" | "teardown"}],                   # task_id: Airflow's, if not id
      "groups": [{"id", "parent"?: id, "collapsed"?: true, "position"?: {"x", "y"}}],
      "edges":  [{"upstream", "downstream", "label"?: str}],
      "selected": [id, ...],

@@ -49,6 +49,10 @@ def _task(t: Task, shown_at: tuple[int, int] | None = None) -> dict[str, Any]:
         out["mapped"] = True
     if t.fan_out is not None:
         out["fan_out"] = t.fan_out.size
+    if t.task_id is not None:
+        out["task_id"] = t.task_id  # the id Airflow sees, when it is not the design id
+    if t.is_setup or t.is_teardown:
+        out["role"] = "setup" if t.is_setup else "teardown"
     return out
 
 

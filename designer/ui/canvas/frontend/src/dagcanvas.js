@@ -17,7 +17,7 @@ import { installConnectHandle, installDropIntoGroups } from './interactions.js';
 import { elkPositions, placeNew } from './layout.js';
 import {
   diffGraph, edgeId, ghostElements, highlightEdges, isEmptyPlan, MARK_KINDS, markedEdges, normalize, PATH_KINDS, roundPx,
-  uniqueId,
+  TASK_MARKS, uniqueId,
 } from './model.js';
 import { Outbox } from './outbox.js';
 import { STYLE } from './style.js';
@@ -238,7 +238,7 @@ export class DagCanvas {
       const parent = n.parent();
       nodes.set(n.id(), { id: n.id(), kind: n.hasClass('group') ? 'group' : 'task',
         parent: parent.nonempty() ? parent.id() : null, label: n.data('label'),
-        classes: n.classes().filter((c) => ['task', 'group', 'mapped', 'fanout'].includes(c)).join(' '),
+        classes: n.classes().filter((c) => c === 'task' || c === 'group' || TASK_MARKS.includes(c)).join(' '),
         position: n.isParent() ? null : { ...n.position() } });
     });
     const edges = new Map();

@@ -15,8 +15,13 @@ export function taskLabel(t, operators = {}) {
   let second = operators[t.operator] || t.label || t.operator || '';
   if (t.mapped) second += ' · mapped';
   if (t.fan_out) second += ` · ×${t.fan_out}`;
+  if (t.role) second += ` · ${t.role}`;
+  if (t.task_id) second += ` · as ${t.task_id}`; // the id Airflow sees differs from the design id
   return `${t.id}\n${second}`;
 }
+
+/** Classes a task box carries besides `task` (kept by the diff, styled in style.js). */
+export const TASK_MARKS = ['mapped', 'fanout', 'setup', 'teardown'];
 
 /** Box width for a two-line label (12 px font, ~6.6 px per character). */
 export function labelWidth(label) {
@@ -41,7 +46,8 @@ export function normalize(data) {
   for (const t of data.tasks || []) {
     if (nodes.has(t.id)) continue; // a task reusing a group id: the group wins (a lint error anyway)
     const label = taskLabel(t, data.operators || {});
-    const marks = [t.mapped ? 'mapped' : '', t.fan_out ? 'fanout' : ''].filter(Boolean).join(' ');
+    const marks = [t.mapped ? 'mapped' : '', t.fan_out ? 'fanout' : '', t.role === 'setup' ? 'setup' : '',
+      t.role === 'teardown' ? 'teardown' : ''].filter(Boolean).join(' ');
     nodes.set(t.id, { id: t.id, kind: 'task', parent: t.group || null, label, width: labelWidth(label),
       position: t.position || null, classes: `task${marks ? ' ' + marks : ''}` });
   }

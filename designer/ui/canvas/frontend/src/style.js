@@ -25,6 +25,9 @@ export const STYLE = [
   { selector: 'node.task.mapped, node.task.fanout', style: {
     ghost: 'yes', 'ghost-offset-x': 4, 'ghost-offset-y': 4, 'ghost-opacity': 0.35, 'border-width': 2,
   } },
+  // Setup and teardown tasks (Airflow's as_setup / as_teardown): a green solid or purple dashed border.
+  { selector: 'node.task.setup', style: { 'border-width': 2, 'border-color': '#2b8a3e', 'border-style': 'solid' } },
+  { selector: 'node.task.teardown', style: { 'border-width': 2, 'border-color': '#862e9c', 'border-style': 'dashed' } },
   { selector: 'node.group', style: {
     shape: 'round-rectangle', label: 'data(label)', 'text-valign': 'top', 'text-halign': 'center',
     'text-margin-y': 16, 'font-size': 12, 'font-weight': 'bold', color: '#8a5a00',

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import {
-  diffGraph, edgeId, ghostElements, highlightEdges, isEmptyPlan, markedEdges, normalize, parentsFirst, taskLabel, uniqueId,
+  diffGraph, edgeId, ghostElements, highlightEdges, isEmptyPlan, markedEdges, normalize, parentsFirst, TASK_MARKS, taskLabel,
+  uniqueId,
 } from '../src/model.js';
 
 const payload = {
@@ -126,4 +127,19 @@ test('ghosts: removed tasks and groups become ghost boxes, removed edges join ex
     { id: 'ghost:old>gone', source: 'ghost:old', target: 'ghost:gone' },
   ]);
   assert.deepEqual(ghostElements(null, {}, () => true), { nodes: [], edges: [] });
+});
+
+test('setup, teardown and an own Airflow id show in the label and as classes the diff keeps', () => {
+  const data = { operators: { empty: 'Empty' }, tasks: [
+    { id: 'make', operator: 'empty', role: 'setup' },
+    { id: 'drop', operator: 'empty', role: 'teardown', task_id: 'cleanup' },
+    { id: 'plain', operator: 'empty' },
+  ] };
+  const { nodes } = normalize(data);
+  assert.deepEqual([...nodes.values()].map((n) => [n.label, n.classes]), [
+    ['make\nEmpty · setup', 'task setup'],
+    ['drop\nEmpty · teardown · as cleanup', 'task teardown'],
+    ['plain\nEmpty', 'task'],
+  ]);
+  assert.ok(TASK_MARKS.includes('setup') && TASK_MARKS.includes('teardown'));
 });
