@@ -54,7 +54,7 @@ async def own_design(url: str, k: int, tag: str, until: float) -> dict:
         name = f"load-{k:02d}"
         saves = [(saved_version(await s.save_as(name, "first")), set(tasks))]
         while time.monotonic() < until or len(tasks) <= MIN_EDITS:
-            await asyncio.sleep(rng.uniform(*THINK_S))
+            await asyncio.sleep(rng.uniform(*THINK_S))  # a person's pause: the load's pace, not a wait
             tasks.append(f"{tag}_t{len(tasks):03d}")
             await s.add_task(tasks[-1])
             if len(tasks) % SAVE_EVERY == 0:
@@ -105,7 +105,7 @@ async def scenario(urls: list[str]) -> tuple[list[dict], list[dict]]:
             done.append(await race(urls, len(done), [f"x{secrets.token_hex(4)}", f"y{secrets.token_hex(4)}"],
                                    current))
             current = done[-1]["winner"][1]
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(1.0)  # the next race a second later (pace; each save awaits its run)
         return done
 
     *edited, raced = await asyncio.gather(*editors, races())

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
 
 import pytest
 from playwright.sync_api import expect
@@ -52,7 +51,9 @@ def test_reload_and_server_kill_bring_the_drawing_back(page, tmp_path):
             draw_edge(page, "extract", "load")
         settle(page)
         assert canvas(page, "counts().edges") == 1
-        time.sleep(2)  # the "draw, wait 2 s"
+        # The "draw, wait 2 s": the run that showed the edge wrote the draft, so it is on disk now.
+        draft = Workspace(tmp_path / "workspace").read_draft("new_dag")
+        assert {(e.upstream, e.downstream) for e in draft.design.edges} == {("extract", "load")}
         assert "design=new_dag" in page.url
         drawn_url = page.url
 

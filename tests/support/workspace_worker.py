@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from designer.edits import add_task, remove
@@ -39,7 +40,9 @@ def edited(design: Design, rng: random.Random) -> Design:
     return design.model_copy(update={"dag": design.dag.model_copy(update={"description": f"edit {n}"})})
 
 
-def run(root: Path, log: Path, seed: int, remote: str | None = None) -> None:
+def run(root: Path, log: Path, seed: int, remote: str | None = None,
+        first_draft: Callable[[], None] | None = None) -> None:
+    """Edit, autosave and save forever. `first_draft` is called once, after the first draft is logged."""
     rng = random.Random(seed)
     ws = Workspace.open(root, remote)
     with open(log, "a", buffering=1) as out:
@@ -54,6 +57,9 @@ def run(root: Path, log: Path, seed: int, remote: str | None = None) -> None:
                 design = edited(design, rng)
                 ws.write_draft(name, design, base)
                 out.write(f"draft\t{name}\t{edit_count(design)}\t{time.time()}\n")
+                if first_draft is not None:
+                    first_draft()
+                    first_draft = None
                 if rng.random() < 0.35:
                     out.write(f"saving\t{name}\n")
                     base = ws.save(name, design, base, f"edit {edit_count(design)}").commit
