@@ -11,12 +11,13 @@ and then, all sessions at once, adds --edits tasks one at a time from the palett
 --think seconds between edits as a person does (the pause is not timed).
 
 Edit round trip: from sending the edit (the BackMsg rerun with the task id typed and "Add task" clicked)
-until that session has received `script_finished` (FINISHED_SUCCESSFULLY) of the run the edit caused: the
-app's run after its st.rerun, whose `.dd-run` mark (designer.ui.state.finish_run) carries a higher run
-number than the page had before, and whose page says "Added task ...". So it covers the queueing on a busy
-server, the edit's run stopped by st.rerun, the complete rerun (analysis, panels, the canvas payload of the
-whole design, the draft written by autosave) and every frame of it reaching the client; not a browser's
-drawing (bench/ui.py measures that). p50 and p95 are over every edit of every session.
+until that session has received the end of the run the edit caused (`script_finished`): the palette adds
+the task in its callback, and only the panels the edit changed run (designer.ui.panels: toolbar, metrics,
+navigator, canvas, palette, findings...), the first of them with a higher run mark than the page had
+before, and the page then says "Added task ...". So it covers the queueing on a busy server, the analysis,
+those panels, the canvas payload, the draft written by autosave and every frame of it reaching the
+client; not a browser's drawing (bench/ui.py measures that). p50 and p95 are over every edit of every
+session.
 
 Server memory, from /proc/<pid>/status of the server process: VmRSS before the sessions connect, the
 highest VmRSS sampled every 0.2 s while they work, and VmHWM (the kernel's peak resident size) at the end.

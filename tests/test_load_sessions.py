@@ -41,9 +41,11 @@ def task_ids(design: Design) -> set[str]:
     return {t.id for t in design.tasks}
 
 
-async def own_design(url: str, k: int, tag: str, until: float) -> dict:
+async def own_design(url: str, k: int, tag: str, until: float, drafted: asyncio.Barrier) -> dict:
     """One session: a new design, named at its first save, grown by a task at a time and saved every
-    SAVE_EVERY edits until `until`. Returns what it was told: the saves, the tasks of each."""
+    SAVE_EVERY edits until `until`. Returns what it was told: the saves, the tasks of each. Every session
+    has drafted its new design before any saves it under its own name (`drafted`): a saved design's draft
+    is discarded and its name free again, so only drafts held at the same time must have distinct names."""
     rng = random.Random(k)
     async with DesignerSession(url) as s:
         await s.new_design()
@@ -51,6 +53,7 @@ async def own_design(url: str, k: int, tag: str, until: float) -> dict:
         tasks = [f"{tag}_t000"]
         await s.add_task(tasks[0])
         drafted_as = s.design_name  # the name autosave gave the new design
+        await drafted.wait()
         name = f"load-{k:02d}"
         saves = [(saved_version(await s.save_as(name, "first")), set(tasks))]
         while time.monotonic() < until or len(tasks) <= MIN_EDITS:
@@ -97,7 +100,8 @@ async def race(urls: list[str], round_: int, tags: list[str], current: set[str])
 async def scenario(urls: list[str]) -> tuple[list[dict], list[dict]]:
     until = time.monotonic() + EDITING_S
     tags = [f"m{secrets.token_hex(4)}" for _ in range(SESSIONS)]
-    editors = [own_design(urls[k % 2], k, tags[k], until) for k in range(SESSIONS)]
+    drafted = asyncio.Barrier(SESSIONS)
+    editors = [own_design(urls[k % 2], k, tags[k], until, drafted) for k in range(SESSIONS)]
 
     async def races() -> list[dict]:
         done, current = [], {"start"}

@@ -37,7 +37,7 @@ def messages(at) -> str:
 
 
 def save(at, message: str = "") -> AppTest:
-    at.text_input(key=f"ws_message:{at.session_state['revision']}").input(message)
+    next(t for t in at.text_input if t.label == "Save message").input(message)
     at.button(key="ws_save").click()
     return run(at)
 

@@ -1,17 +1,16 @@
 """The DAG Designer page: draw on the canvas, edit in panels, review live, export.
 
 All user state lives in st.session_state through designer.ui.state; nothing user-made is kept in
-module globals or global caches.
+module globals or global caches. The page is made of panels (designer.ui.panels): an edit reruns only
+the panels whose display it changed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 
 import streamlit as st
 
-from designer.analysis import analyze
 from designer.ui import (
     compare_panel,
     drawing,
@@ -20,6 +19,7 @@ from designer.ui import (
     import_panels,
     io_panels,
     navigator,
+    panels,
     review_panels,
     state,
     workspace_panel,
@@ -39,35 +39,31 @@ def sidebar() -> None:
         st.caption(f"Opened from: {st.session_state.get('source', 'new design')}")
 
 
-def show_message() -> None:
-    # Always one element here, message or not: a message appearing must not shift the canvas'
-    # place in the page, or the browser would rebuild the canvas (losing zoom and pan).
-    slot = st.empty()
-    message = state.current_message()
-    if message:
-        kind, text = message
-        (slot.error if kind == "error" else slot.success)(text)
+def _header_shows() -> tuple[str, str]:
+    return state.design().dag.dag_id, state.design().dag.description
+
+
+@panels.panel("header", _header_shows)
+def header() -> None:
+    dag_id, description = _header_shows()
+    st.title(dag_id)
+    st.caption(description or " ")  # always there, so the canvas keeps its place
 
 
 def render() -> None:
     st.set_page_config(page_title="DAG Designer", layout="wide")
     state.init()
-    state.start_run()
+    panels.start_page()
+    panels.before_refresh(workspace_panel.autosave)
     sidebar()
-    design = state.design()
-    report = analyze(design)
-
-    st.title(design.dag.dag_id)
-    st.caption(design.dag.description or " ")  # always there, so the canvas keeps its place
+    header()
     edit_panels.toolbar()
-    show_message()
-    review_panels.metrics(report)
+    review_panels.metrics()
 
     drawing_area, panel = st.columns([3, 2], gap="medium")
     with drawing_area:
         navigator.navigator()
-        st.toggle("Highlight the critical path", key="show_critical")
-        drawing.canvas(report)
+        drawing.canvas()
     with panel:
         lazy_tabs("edit_tab", {
             "Properties": edit_panels.properties,
@@ -79,22 +75,22 @@ def render() -> None:
             "Table": edit_panels.bulk_table,
         })
     lazy_tabs("review_tab", {
-        "Findings": partial(review_panels.findings, report),
-        "Analysis": partial(review_panels.analysis_details, report),
-        "Simulated run": partial(review_panels.gantt, report),
-        "Graphviz preview": partial(review_panels.preview, report),
+        "Findings": review_panels.findings,
+        "Analysis": review_panels.analysis_details,
+        "Simulated run": review_panels.gantt,
+        "Graphviz preview": review_panels.preview,
         "Export": io_panels.export_panel,
         compare_panel.COMPARE_TAB: compare_panel.compare_panel,
         import_panels.FOLDER_TAB: import_panels.folder_panel,
         generation_panel.GENERATION_TAB: generation_panel.generation_panel,
     })
-    state.finish_run()
+    panels.finish_page()
 
 
-def lazy_tabs(key: str, panels: dict[str, Callable[[], None]]) -> None:
+def lazy_tabs(key: str, tabs: dict[str, Callable[[], None]]) -> None:
     """Tabs that run only the open panel: a 2,000-task table, Gantt chart or Graphviz preview costs
     nothing while it is not looked at."""
-    for tab, panel in zip(st.tabs(list(panels), key=key, on_change="rerun"), panels.values(), strict=True):
+    for tab, panel in zip(st.tabs(list(tabs), key=key, on_change="rerun"), tabs.values(), strict=True):
         if tab.open:
             with tab:
                 panel()

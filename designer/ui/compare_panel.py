@@ -15,7 +15,7 @@ from designer.diff import DesignDiff, diff_designs, grouped_messages, summary_li
 from designer.model import Design
 from designer.opening import read_designs
 from designer.storage import DesignError
-from designer.ui import state
+from designer.ui import panels, state
 from designer.ui.canvas.payload import diff_highlight, diff_removed
 
 COMPARE_TAB = "Compare"
@@ -51,8 +51,27 @@ def canvas_marks(design: Design) -> tuple[dict[str, list[str]], dict[str, list[t
     return (*diff_highlight(result), diff_removed(result, chosen[0]))
 
 
+def marks_shows() -> tuple:
+    """What `canvas_marks` depends on besides the design (for the canvas panel's `shows`)."""
+    ss = st.session_state
+    if ss.get("review_tab") != COMPARE_TAB or not ss.get("diff_on_canvas"):
+        return ()
+    chosen = baseline()
+    return () if chosen is None else (panels.Same(chosen[0]),)
+
+
+def _shows() -> tuple:
+    chosen = baseline()
+    return (panels.Same(state.design()), panels.Same(chosen and chosen[0]), len(st.session_state.get("undo") or []),
+            marks_shows())
+
+
+@panels.panel("compare", _shows)
 def compare_panel() -> None:
-    source = st.radio("Compare the current design with", (FILE, HISTORY), key="compare_source", horizontal=True)
+    # Its widgets change the canvas' marks: each refreshes the panels (this one included).
+    changed = {"on_change": panels.refresh, "args": ("compare",)}
+    source = st.radio("Compare the current design with", (FILE, HISTORY), key="compare_source", horizontal=True,
+                      **changed)
     if source == FILE:
         _file_choice()
     else:
@@ -62,7 +81,7 @@ def compare_panel() -> None:
         return
     old, label = chosen
     result = diff_designs(old, state.design())
-    st.toggle("Show on canvas", key="diff_on_canvas",
+    st.toggle("Show on canvas", key="diff_on_canvas", **changed,
               help="Mark added (green) and changed (orange) tasks, groups and edges of the current design, "
                    "and draw removed ones as dashed red ghosts")
     st.text(f"From {label} to the current design: {summary_line(result)}")
@@ -102,7 +121,7 @@ def _file_choice() -> None:
     designs = loaded["designs"]
     if len(designs) > 1:
         st.selectbox("DAG in the file", range(len(designs)), format_func=lambda i: designs[i].dag.dag_id,
-                     key="compare_dag")
+                     key="compare_dag", on_change=panels.refresh, args=("compare",))
     if loaded["notes"]:
         with st.expander(f"Import notes ({len(loaded['notes'])})"):
             st.code("\n".join(loaded["notes"]), language=None)
@@ -130,4 +149,5 @@ def _history_choice() -> None:
     if not kept:
         st.info("No earlier version yet: every edit from now on can be compared with.")
         return
-    st.number_input(f"Edits back (up to {kept})", min_value=1, value=1, step=1, key="compare_steps")
+    st.number_input(f"Edits back (up to {kept})", min_value=1, value=1, step=1, key="compare_steps",
+                    on_change=panels.refresh, args=("compare",))

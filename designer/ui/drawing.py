@@ -11,8 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from designer.analysis import Report
-from designer.ui import compare_panel, navigator, state
+from designer.ui import compare_panel, navigator, panels, state
 from designer.ui.canvas import apply_edit, dag_canvas, local_ids
 from designer.ui.canvas.layout import focus_positions
 
@@ -47,10 +46,20 @@ def _moves_placed_boxes(op: dict[str, Any]) -> bool:
     return all(key in placed for key in positions)
 
 
-def canvas(report: Report) -> None:
+def _shows() -> tuple:
+    """What the canvas draws: the design, selection, folded groups, focus, the critical path switch and the
+    Compare tab's marks. Every canvas op changes one of them, so the canvas always answers its ops."""
+    ss = st.session_state
+    return (panels.Same(state.design()), tuple(state.selected()), ss.collapsed, ss.get("focus_on"),
+            ss.get("focus_hops"), bool(ss.get("show_critical")), compare_panel.marks_shows())
+
+
+@panels.panel("canvas", _shows)
+def canvas() -> None:
     """The canvas with cycles always highlighted, the critical path on demand, the Compare tab's marks and
     focus mode (only the selection's neighbourhood shown, the groups around it expanded)."""
     design = state.design()
+    report = state.report()
     focus = navigator.focus_ids()
     collapsed = st.session_state.collapsed if focus is None else st.session_state.collapsed - focus
     shown_at = None if focus is None else focus_positions(design, focus)
@@ -63,4 +72,4 @@ def canvas(report: Report) -> None:
     }
     dag_canvas(design, key=CANVAS_KEY, selected=state.selected(), collapsed=collapsed, focus=focus, shown_at=shown_at,
                removed=removed, highlight=highlight, edge_highlight=diff_edges, height=CANVAS_HEIGHT,
-               on_edit=on_canvas_edit, run=state.run_number())
+               on_edit=on_canvas_edit, on_edits_done=panels.refresh, run=panels.run_number())

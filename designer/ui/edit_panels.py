@@ -15,7 +15,7 @@ from designer import dsl, edits, patterns
 from designer.model import MAX_DURATION, Group, Task, TriggerRule
 from designer.operators import catalog, operator_spec
 from designer.schedule_text import schedule_text
-from designer.ui import forms, state
+from designer.ui import forms, panels, state
 
 NO_GROUP = "(top level)"
 MAX_MINUTES = MAX_DURATION.total_seconds() / 60  # what the model holds as a duration
@@ -29,34 +29,75 @@ def _group_value(choice: str) -> str | None:
     return None if choice == NO_GROUP else choice
 
 
+def _toolbar_shows() -> tuple:
+    ss = st.session_state
+    return bool(ss.undo), bool(ss.redo), state.current_message()
+
+
+@panels.panel("toolbar", _toolbar_shows)
 def toolbar() -> None:
+    """Undo, redo and the message of the last edit."""
     ss = st.session_state
     cols = st.columns([1, 1, 6])
-    cols[0].button("↶ Undo", on_click=state.undo, disabled=not ss.undo, key="undo_btn", width="stretch")
-    cols[1].button("↷ Redo", on_click=state.redo, disabled=not ss.redo, key="redo_btn", width="stretch")
+    cols[0].button("↶ Undo", on_click=panels.refreshing(state.undo), disabled=not ss.undo, key="undo_btn",
+                   width="stretch")
+    cols[1].button("↷ Redo", on_click=panels.refreshing(state.redo), disabled=not ss.redo, key="redo_btn",
+                   width="stretch")
+    # Always one element here, message or not: a message appearing must not shift the canvas' place in
+    # the page, or the browser would rebuild the canvas (losing zoom and pan).
+    slot = st.empty()
+    message = state.current_message()
+    if message:
+        kind, text = message
+        (slot.error if kind == "error" else slot.success)(text)
 
 
+def _group_ids() -> tuple[str, ...]:
+    return tuple(g.id for g in state.design().groups)
+
+
+def _palette_shows() -> tuple:
+    return _group_ids(), st.session_state.get("refused", {}).get("palette")
+
+
+@panels.panel("palette", _palette_shows)
 def palette() -> None:
-    """Add a task of any catalog operator (or a custom class path)."""
+    """Add a task of any catalog operator (or a custom class path). Applied in the submit's callback, so
+    one run shows it; a refused id stays in the box with the reason under it."""
     specs = {s.label: s for s in catalog().values()}
     rev = st.session_state.revision  # a fresh id box after each change; kept after a refusal
     with st.form("palette", border=False):
-        label = st.selectbox("Operator", list(specs), key="palette_op")
-        custom = st.text_input("Custom operator class (dotted path)", key="palette_custom",
-                               help="Only for 'Custom operator', e.g. my_company.operators.LoadOperator")
-        task_id = st.text_input("Task id", key=f"palette_id:{rev}", placeholder="e.g. load_orders")
-        group = st.selectbox("Group", _group_options(), key="palette_group")
-        if st.form_submit_button("Add task", width="stretch"):
-            spec = specs[label]
-            operator = custom.strip() if spec.free_args else spec.key
-            wanted = task_id.strip() or edits.unique_id(state.design(), spec.key)
-            state.apply(lambda d: edits.add_task(d, Task(id=wanted, operator=operator, group=_group_value(group))),
-                        f"Added task {wanted}", selection=[wanted])
+        st.selectbox("Operator", list(specs), key="palette_op")
+        st.text_input("Custom operator class (dotted path)", key="palette_custom",
+                      help="Only for 'Custom operator', e.g. my_company.operators.LoadOperator")
+        st.text_input("Task id", key=f"palette_id:{rev}", placeholder="e.g. load_orders")
+        st.selectbox("Group", _group_options(), key="palette_group")
+        st.form_submit_button("Add task", width="stretch", on_click=_add_from_palette, args=(rev,))
+    refused = st.session_state.get("refused", {}).pop("palette", None)
+    if refused:
+        st.error(refused)
 
 
+def _add_from_palette(rev: int) -> None:
+    ss = st.session_state
+    spec = {s.label: s for s in catalog().values()}[ss.palette_op]
+    operator = (ss.get("palette_custom") or "").strip() if spec.free_args else spec.key
+    wanted = (ss.get(f"palette_id:{rev}") or "").strip() or edits.unique_id(state.design(), spec.key)
+    group = _group_value(ss.palette_group)
+    problem = state.try_edit(lambda d: edits.add_task(d, Task(id=wanted, operator=operator, group=group)),
+                             f"Added task {wanted}", selection=[wanted])
+    ss.refused = {**ss.get("refused", {}), "palette": problem} if problem else ss.get("refused", {})
+    panels.refresh("palette")
+
+
+def _task_ids() -> tuple[str, ...]:
+    return tuple(t.id for t in state.design().tasks)
+
+
+@panels.panel("new_group", lambda: (_group_ids(), _task_ids(), tuple(state.selected())))
 def new_group() -> None:
     with st.form("new_group", border=False):
-        group_id = st.text_input("Group id", key=f"new_group_id:{st.session_state.revision}")
+        group_id = st.text_input("Group id", key=f"new_group_id:{panels.version('new_group')}")
         parent = st.selectbox("Inside", _group_options(), key="new_group_parent")
         task_ids = [t.id for t in state.design().tasks]
         chosen = [i for i in state.selected() if i in set(task_ids)]
@@ -74,6 +115,23 @@ def new_group() -> None:
             state.apply(edit, f"Created group {group_id.strip()}", selection=[group_id.strip()])
 
 
+def _picked(key: str) -> None:
+    state.select([st.session_state[key]])
+
+
+def _properties_shows() -> tuple:
+    """Every id (the picker), the item shown and what its form offers (groups; a task's downstream tasks),
+    leaving out positions: a drag changes nothing here."""
+    design = state.design()
+    selected = state.selected()[:1]
+    items = {item.id: item for item in (*design.tasks, *design.groups)}
+    item = items.get(selected[0]) if selected and selected[0] in items else next(iter(items.values()), None)
+    shown = None if item is None else item.model_copy(update={"position": None})
+    downstream = tuple(e.downstream for e in design.edges if item is not None and e.upstream == item.id)
+    return tuple(items), shown, downstream, _group_ids()
+
+
+@panels.panel("properties", _properties_shows)
 def properties() -> None:
     """The property panel of the selected task or group."""
     design = state.design()
@@ -82,10 +140,8 @@ def properties() -> None:
         st.info("Add a task from the palette to begin.")
         return
     chosen = state.selected()[0] if state.selected() and state.selected()[0] in ids else ids[0]
-    pick = st.selectbox("Selected", ids, index=ids.index(chosen), key=f"prop_pick:{chosen}")
-    if pick != chosen:
-        state.select([pick])
-        st.rerun()
+    pick = st.selectbox("Selected", ids, index=ids.index(chosen), key=f"prop_pick:{chosen}",
+                        on_change=panels.refreshing(_picked, "properties"), args=(f"prop_pick:{chosen}",))
     if any(t.id == pick for t in design.tasks):
         _task_form(next(t for t in design.tasks if t.id == pick))
     else:
@@ -95,7 +151,7 @@ def properties() -> None:
 
 def _task_form(task: Task) -> None:
     spec = operator_spec(task.operator)
-    key = f"task:{task.id}:{st.session_state.revision}"
+    key = f"task:{task.id}:{panels.version('properties')}"
     st.caption(f"{spec.label if spec else 'Unknown operator'} · {spec.description if spec else task.operator}")
     free = spec is None or spec.free_args
     branching = spec is not None and spec.branches
@@ -165,7 +221,7 @@ def _task_changes(task: Task, changes: dict) -> dict:
 
 
 def _group_form(group: Group) -> None:
-    key = f"group:{group.id}:{st.session_state.revision}"
+    key = f"group:{group.id}:{panels.version('properties')}"
     shown = {
         "group_id": group.group_id or "", "parent": group.parent or NO_GROUP, "tooltip": group.tooltip,
         "ui_color": group.ui_color or "#eef4fb",
@@ -203,7 +259,7 @@ def _group_form(group: Group) -> None:
 
 def _rename_delete(item_id: str) -> None:
     c1, c2 = st.columns([3, 1])
-    new_id = c1.text_input("Rename to", item_id, key=f"rename:{item_id}:{st.session_state.revision}")
+    new_id = c1.text_input("Rename to", item_id, key=f"rename:{item_id}:{panels.version('properties')}")
     if c1.button("Rename", key=f"rename_btn:{item_id}") and new_id != item_id:
         state.apply(lambda d: edits.rename(d, item_id, new_id.strip()), f"Renamed {item_id} to {new_id.strip()}",
                     selection=[new_id.strip()])
@@ -211,9 +267,10 @@ def _rename_delete(item_id: str) -> None:
         state.apply(lambda d: edits.remove(d, [item_id]), f"Deleted {item_id}", selection=[])
 
 
+@panels.panel("dag_settings", lambda: state.design().dag)
 def dag_settings() -> None:
     dag = state.design().dag
-    key = f"dag:{st.session_state.revision}"
+    key = f"dag:{panels.version('dag_settings')}"
     plain_schedule = dag.schedule is None or isinstance(dag.schedule, str)
     shown = {
         "dag_id": dag.dag_id, "description": dag.description,
@@ -280,12 +337,13 @@ def table_row(task: Task) -> dict:
             "pool": task.overrides.pool or "", "estimated_minutes": task.estimated_duration.total_seconds() / 60}
 
 
+@panels.panel("table", lambda: (state.design().tasks, _group_ids()))
 def bulk_table() -> None:
     """Edit common properties of many tasks at once."""
     design = state.design()
     frame = pd.DataFrame([table_row(t) for t in design.tasks], columns=BULK_COLUMNS)
     edited = st.data_editor(
-        frame, key=f"bulk:{st.session_state.revision}", hide_index=True, width="stretch",
+        frame, key=f"bulk:{panels.version('table')}", hide_index=True, width="stretch",
         disabled=["id", "operator"], num_rows="fixed",
         column_config={
             "group": st.column_config.SelectboxColumn(options=["", *(g.id for g in design.groups)]),
@@ -329,17 +387,19 @@ def apply_table(design, rows: list[dict]):
     return design
 
 
+@panels.panel("bitshift", lambda: (state.design().tasks, state.design().groups, state.design().edges))
 def bitshift_box() -> None:
     st.code(dsl.render(state.design()) or "# no edges yet", language="python")
-    # Keyed by revision: the text stays after a refused edit and is cleared after a successful one.
-    with st.form(f"dsl:{st.session_state.revision}", border=False):
-        text = st.text_area("Add tasks and edges", key=f"dsl_text:{st.session_state.revision}", height=80,
+    # Keyed by the panel's version: the text stays after a refused edit and is cleared after a successful one.
+    with st.form(f"dsl:{panels.version('bitshift')}", border=False):
+        text = st.text_area("Add tasks and edges", key=f"dsl_text:{panels.version('bitshift')}", height=80,
                             placeholder="extract >> [transform_a, transform_b] >> merge >> load")
         operator = st.selectbox("Operator for new tasks", list(catalog()), index=0, key="dsl_operator")
         if st.form_submit_button("Add", width="stretch"):
             state.apply(lambda d: dsl.apply(d, text, operator), "Added from the bitshift text")
 
 
+@panels.panel("stamps", lambda: (_task_ids(), _group_ids()))
 def stamps() -> None:
     with st.form("stamps", border=False):
         kind = st.selectbox("Pattern", list(patterns.STAMPS), key="stamp_kind")

@@ -22,7 +22,7 @@ from designer.diff import diff_designs, grouped_messages, summary_line
 from designer.generation import Generation, config_beside, generate, parse_template
 from designer.generation_config import parse_config
 from designer.storage import DesignError, Problem, dump_design
-from designer.ui import review_panels, state
+from designer.ui import panels, review_panels, state
 from designer.ui.canvas import dag_canvas
 from exporters import ExportError
 from exporters.generation import GENERATION_TARGETS, export_generation
@@ -37,6 +37,7 @@ def _sample(name: str) -> str:
     return (SAMPLES / name).read_text(encoding="utf-8")
 
 
+@panels.panel("generate", lambda: None)
 def generation_panel() -> None:
     st.session_state.setdefault("gen_template", _sample("multi_tenant.yaml"))
     st.session_state.setdefault("gen_config", _sample("multi_tenant.generate.yaml"))
@@ -141,8 +142,8 @@ def _preview(generation: Generation) -> None:
         return
     design = labels[choice].design
     report = analyze(design)
-    review_panels.metrics(report)
-    dag_canvas(design, key=CANVAS_KEY, height=420, run=state.run_number())
+    review_panels.show_metrics(report)
+    dag_canvas(design, key=CANVAS_KEY, height=420, run=panels.run_number())
     for finding in report.findings:
         st.text(f"{finding.code} {finding.severity} {format_location(finding.location) or 'dag'}: {finding.message}")
 

@@ -16,7 +16,7 @@ import streamlit as st
 from designer.dag_folder import ALLOW_ENV, import_limits, import_upload, python_import_allowed
 from designer.importers.airflow_python import AirflowImport, DagFileError, DagSummary, summarize_dag
 from designer.storage import DesignError
-from designer.ui import state
+from designer.ui import panels, state
 
 FOLDER_TAB = "DAG folder"
 COLUMNS = ["dag_id", "file", "tasks", "depth", "width", "grade", "errors", "warnings", "notes"]
@@ -79,6 +79,7 @@ def _open(source: str, result: AirflowImport, index: int) -> None:
     st.session_state.import_notes = [str(n) for n in result.notes if n.path[:1] == (dag_id,)]
 
 
+@panels.panel("folder", lambda: None)
 def folder_panel() -> None:
     """The last imported folder: a sortable table of its DAGs, an Open choice, Airflow's import errors."""
     folder = st.session_state.get("dag_folder")

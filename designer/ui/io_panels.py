@@ -14,7 +14,7 @@ from designer.generation import config_beside, is_config_file
 from designer.model import DagSettings, Design, TaskArgs
 from designer.opening import open_file
 from designer.storage import DesignError, load_design
-from designer.ui import state
+from designer.ui import panels, state
 from exporters import ExportError, export
 from exporters.images import render_image
 from exporters.naming import module_stem
@@ -29,9 +29,13 @@ CODE_VIEWS = {  # label -> (export target, language for highlighting)
 
 
 def new_design() -> None:
-    if st.button("New empty design", key="new_design", width="stretch"):
-        state.replace(Design(dag=DagSettings(dag_id="new_dag", default_args=TaskArgs(retries=1))), "new design")
-        st.rerun()
+    # Callbacks, as every change made in the sidebar: the run that follows shows it, and no run is stopped
+    # half way by st.rerun after some panel has written its run mark (designer.ui.panels).
+    st.button("New empty design", key="new_design", width="stretch", on_click=_new_design)
+
+
+def _new_design() -> None:
+    state.replace(Design(dag=DagSettings(dag_id="new_dag", default_args=TaskArgs(retries=1))), "new design")
 
 
 def gallery() -> None:
@@ -39,32 +43,43 @@ def gallery() -> None:
     the Generate tab with their first rendering on the canvas."""
     names = sorted(p.name for p in state.SAMPLES.glob("*.yaml") if not is_config_file(p))
     source = (st.session_state.get("source") or "").split(" (")[0]
-    choice = st.selectbox("Gallery", names, index=names.index(source) if source in names else 0, key="gallery",
-                          format_func=lambda n: f"{n} (template)" if config_beside(state.SAMPLES / n) else n)
-    if st.button("Open sample", key="open_sample", width="stretch"):
-        path = state.SAMPLES / choice
-        if config_beside(path):
-            from designer.ui import generation_panel
+    st.selectbox("Gallery", names, index=names.index(source) if source in names else 0, key="gallery",
+                 format_func=lambda n: f"{n} (template)" if config_beside(state.SAMPLES / n) else n)
+    st.button("Open sample", key="open_sample", width="stretch", on_click=_open_sample)
 
-            generation_panel.open_template(path)
-        else:
-            state.replace(load_design(path), choice)
-        st.rerun()
+
+def _open_sample() -> None:
+    choice = st.session_state.gallery
+    path = state.SAMPLES / choice
+    if config_beside(path):
+        from designer.ui import generation_panel
+
+        generation_panel.open_template(path)
+    else:
+        state.replace(load_design(path), choice)
 
 
 def upload() -> None:
     """Open a design file, or import a dag-factory YAML (recognised by its content); with Python import
     turned on (designer.dag_folder), also an Airflow DAG .py file or a .zip of a dags/ folder."""
-    from designer.dag_folder import PYTHON_UPLOADS, is_python_upload, python_import_allowed
+    from designer.dag_folder import PYTHON_UPLOADS, python_import_allowed
     from designer.ui import import_panels
 
     allowed = python_import_allowed()
     label = "Open a design (YAML/JSON), a dag-factory YAML" + (", an Airflow .py or a zipped dags/ folder"
                                                                if allowed else "")
-    file = st.file_uploader(label, type=["yaml", "yml", "json", *(PYTHON_UPLOADS if allowed else ())],
-                            key=f"upload:{st.session_state.get('upload_round', 0)}")
+    key = f"upload:{st.session_state.get('upload_round', 0)}"
+    st.file_uploader(label, type=["yaml", "yml", "json", *(PYTHON_UPLOADS if allowed else ())], key=key,
+                     on_change=_uploaded, args=(key,))
     if not allowed:
         st.caption(import_panels.OFF_CAPTION)
+
+
+def _uploaded(key: str) -> None:
+    from designer.dag_folder import is_python_upload
+    from designer.ui import import_panels
+
+    file = st.session_state.get(key)
     if file is None:
         return
     st.session_state.upload_round = st.session_state.get("upload_round", 0) + 1  # one open per upload
@@ -72,7 +87,6 @@ def upload() -> None:
         import_panels.import_python(file.getvalue(), file.name)
     else:
         open_upload(file.getvalue(), file.name)
-    st.rerun()
 
 
 def open_upload(data: bytes, name: str) -> bool:
@@ -88,6 +102,7 @@ def open_upload(data: bytes, name: str) -> bool:
     return True
 
 
+@panels.panel("export", lambda: panels.Same(state.design()))
 def export_panel() -> None:
     """One code view at a time (only the chosen export is generated), then the bundle and images,
     which are generated when their button is clicked."""

@@ -10,7 +10,7 @@ import streamlit as st
 
 from designer.analysis.neighbourhood import neighbourhood
 from designer.model import Design
-from designer.ui import state
+from designer.ui import panels, state
 
 MAX_MATCHES = 50  # offered in the matches list; typing more of the id narrows it
 HOPS = (1, 10, 2)  # focus mode: min, max, default steps up and down
@@ -51,24 +51,34 @@ def _fold(collapse: bool) -> None:
     st.session_state.collapsed = frozenset(g.id for g in state.design().groups) if collapse else frozenset()
 
 
+def _ids() -> tuple[str, ...]:
+    return tuple(item.id for item in (*state.design().tasks, *state.design().groups))
+
+
+@panels.panel("navigator", _ids)
 def navigator() -> None:
-    """Find box and matches, then focus mode and fold buttons, in two rows above the canvas."""
+    """Find box and matches, then focus mode and fold buttons, in two rows above the canvas, and the
+    critical path switch. Every widget here changes what the canvas shows: each refreshes the panels."""
     design = state.design()
     find, pick = st.columns(2, vertical_alignment="bottom")
     focus, hops, fold, unfold = st.columns([2.2, 1, 1.4, 1.4], vertical_alignment="bottom")
-    find.text_input("Find a task or group", key="find_text", placeholder="id or part of it", on_change=_found)
+    find.text_input("Find a task or group", key="find_text", placeholder="id or part of it",
+                    on_change=panels.refreshing(_found, "navigator"))
     hits = matches(design, st.session_state.get("find_text") or "")
     if st.session_state.get("find_pick") not in hits:
         st.session_state.find_pick = hits[0] if hits else None
     label = f"{len(hits)}{'+' if len(hits) == MAX_MATCHES else ''} match{'es' if len(hits) != 1 else ''}"
-    pick.selectbox(label, hits, key="find_pick", on_change=_picked, disabled=not hits,
+    pick.selectbox(label, hits, key="find_pick", on_change=panels.refreshing(_picked), disabled=not hits,
                    placeholder="no match" if st.session_state.get("find_text") else "type in Find")
-    focus.toggle("Focus on selection", key="focus_on",
+    focus.toggle("Focus on selection", key="focus_on", on_change=panels.refresh,
                  help="Show only the selected tasks and those up to N steps upstream and downstream")
     hops.number_input("Steps", min_value=HOPS[0], max_value=HOPS[1], value=HOPS[2], key="focus_hops",
-                      help="Dependency steps upstream and downstream that focus mode shows")
-    fold.button("Collapse all", on_click=_fold, args=(True,), disabled=not design.groups, width="stretch")
-    unfold.button("Expand all", on_click=_fold, args=(False,), disabled=not design.groups, width="stretch")
+                      on_change=panels.refresh, help="Dependency steps upstream and downstream that focus mode shows")
+    fold.button("Collapse all", on_click=panels.refreshing(_fold), args=(True,), disabled=not design.groups,
+                width="stretch")
+    unfold.button("Expand all", on_click=panels.refreshing(_fold), args=(False,), disabled=not design.groups,
+                  width="stretch")
+    st.toggle("Highlight the critical path", key="show_critical", on_change=panels.refresh)
 
 
 def focus_ids() -> frozenset[str] | None:

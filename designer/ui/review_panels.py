@@ -11,14 +11,24 @@ from designer.analysis import Report, Severity
 from designer.analysis.findings import format_location
 from designer.analysis.graph import build_task_graph
 from designer.analysis.simulate import simulate
-from designer.ui import state
+from designer.ui import panels, state
 from designer.ui.canvas.payload import local_id_map, local_ids
 from exporters.graphviz_dot import to_dot
 
 SEVERITY_ICON = {Severity.ERROR: "🛑", Severity.WARNING: "⚠️", Severity.INFO: "ℹ️"}
 
 
-def metrics(report: Report) -> None:
+def _metrics_shows() -> tuple:
+    report = state.report()
+    return report.metrics, report.complexity, sum(f.severity is Severity.ERROR for f in report.findings)
+
+
+@panels.panel("metrics", _metrics_shows)
+def metrics() -> None:
+    show_metrics(state.report())
+
+
+def show_metrics(report: Report) -> None:
     m = report.metrics
     cols = st.columns(7)
     cols[0].metric("Tasks", m.tasks)
@@ -31,8 +41,10 @@ def metrics(report: Report) -> None:
     cols[6].metric("Errors", errors)
 
 
-def findings(report: Report) -> None:
+@panels.panel("findings", lambda: state.report().findings)
+def findings() -> None:
     """Each finding is a button: clicking it selects (highlights) its tasks on the canvas and preview."""
+    report = state.report()
     if not report.findings:
         st.success("No findings.")
         return
@@ -43,10 +55,12 @@ def findings(report: Report) -> None:
         # A callback, so the selection is in place before the canvas is drawn in the next run.
         st.button(label, key=f"finding:{i}:{f.code}", width="stretch", disabled=not f.subjects,
                   help="Highlight on the canvas" if f.subjects else None,
-                  on_click=state.show, args=(sorted(local_ids(state.design(), f.subjects, id_map)),))
+                  on_click=panels.refreshing(state.show), args=(sorted(local_ids(state.design(), f.subjects, id_map)),))
 
 
-def analysis_details(report: Report) -> None:
+@panels.panel("analysis", lambda: (state.report().metrics, state.report().cycles))
+def analysis_details() -> None:
+    report = state.report()
     m = report.metrics
     if report.cycles:
         st.error("Cycles: " + "; ".join(" → ".join(c + c[:1]) for c in report.cycles))
@@ -63,8 +77,11 @@ def analysis_details(report: Report) -> None:
     )
 
 
-def gantt(report: Report) -> None:
+@panels.panel("gantt", lambda: (state.design().tasks, state.design().groups, state.design().edges,
+                                 state.design().dag.max_active_tasks))
+def gantt() -> None:
     """The simulated run under a chosen max_active_tasks."""
+    report = state.report()
     if report.cycles:
         st.info("No simulated run while the DAG has a cycle.")
         return
@@ -85,7 +102,10 @@ def gantt(report: Report) -> None:
     st.altair_chart(chart, width="stretch")
 
 
-def preview(report: Report) -> None:
+@panels.panel("preview", lambda: (panels.Same(state.design()), tuple(state.selected()),
+                                   bool(st.session_state.get("show_critical"))))
+def preview() -> None:
+    report = state.report()
     highlight = frozenset(n for c in report.cycles for n in c)
     selected = set(state.selected())
     tg = build_task_graph(state.design())

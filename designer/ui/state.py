@@ -12,12 +12,12 @@ design together with its name, and its draft (not the other design's) receives i
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
 
+from designer.analysis import Report, analyze
 from designer.group_tree import ancestry, parents_of
 from designer.model import Design
 from designer.storage import load_design
@@ -126,20 +126,30 @@ def place(new: Design) -> None:
     st.session_state.design = new
 
 
-def apply(edit: Callable[[Design], Design], note: str | None = None, selection: list[str] | None = None) -> None:
-    """Run a pure edit on the current design from a panel.
-
-    On success the page reruns at once, so metrics, findings and the canvas (drawn earlier in this
-    run) show the new design; `selection` then becomes the selection. On failure the design is kept
-    and the reason is shown where the user acted, with the form's input still there."""
+def try_edit(edit: Callable[[Design], Design], note: str | None = None,
+             selection: list[str] | None = None) -> str | None:
+    """Run a pure edit on the current design (for callbacks): None when it was made (and `selection` then
+    selected), else why it was refused, the design kept as it was."""
     try:
         new = edit(design())  # edits validate what they change (model_copy does), the model's bounds included
     except (ValueError, OverflowError) as exc:  # EditError, DslError, ValidationError, bounds, a huge number
-        st.error(str(exc))
-        return
+        return str(exc)
     commit(new, note)
     if selection is not None:
         select(selection)
+    return None
+
+
+def apply(edit: Callable[[Design], Design], note: str | None = None, selection: list[str] | None = None) -> None:
+    """Run a pure edit on the current design from a panel's body (`try_edit`).
+
+    On success the page reruns at once, so metrics, findings and the canvas (drawn earlier in this
+    run) show the new design. On failure the design is kept and the reason is shown where the user
+    acted, with the form's input still there."""
+    problem = try_edit(edit, note, selection)
+    if problem is not None:
+        st.error(problem)
+        return
     st.rerun()
 
 
@@ -234,29 +244,10 @@ def current_message() -> tuple[str, str] | None:
     return message[0], message[1]
 
 
-def start_run() -> None:
-    """Give this run its number (call once, at the top of the page). Every run gets a new one, including
-    a run that st.rerun stops early: the canvas payload such a run sent carries a number that no completed
-    run has, so a test waiting for the canvas to draw the last completed run cannot mistake it."""
-    st.session_state.run_started = st.session_state.get("run_started", 0) + 1
-    st.session_state.run_clock = time.perf_counter()
-
-
-def run_number() -> int:
-    """This run's number (see `start_run`), sent with the canvas payload."""
-    return st.session_state.get("run_started", 0)
-
-
-def finish_run() -> None:
-    """Mark the end of a completed run: `<span class="dd-run" data-run="N" data-uploads="U" data-ms="MS">`.
-
-    N is this run's number (`start_run`; numbers grow and skip the runs stopped early), U the uploads the
-    app has consumed, MS the milliseconds the script took (read by bench/ui.py). It is the last statement
-    of a page: a run stopped early (st.rerun) never gets here, so browser tests and bench/ui.py wait for
-    the run their action caused by its number, together with Streamlit's own running state
-    (tests/browser/harness.py). An upload can take more than one run to arrive (Streamlit may rerun while
-    the file is in flight), so a test waits for the upload count too."""
+def report() -> Report:
+    """The analysis of the current design, computed once per design (panels rerun apart share it)."""
     ss = st.session_state
-    ms = round((time.perf_counter() - ss.get("run_clock", time.perf_counter())) * 1000)
-    st.html(f'<span class="dd-run" data-run="{run_number()}" data-uploads="{ss.get("upload_round", 0)}" '
-            f'data-ms="{ms}"></span>')
+    cached = ss.get("report")
+    if cached is None or cached[0] is not ss.design:
+        ss.report = (ss.design, analyze(ss.design))
+    return ss.report[1]

@@ -2,10 +2,10 @@
 autosave of the open design's draft. The URL's `?design=NAME` names the open design, so a reload, a new tab
 or a server restart opens it again with its draft.
 
-Autosave runs at the top of the sidebar on every run: every change of the design is made in a callback
-before the script runs, or is followed by st.rerun (designer.ui.state), so the run that shows a change
-writes its draft. A design opened from elsewhere (gallery, upload, new) joins the workspace under a free
-name at its first change, so nothing drawn is only in the browser.
+Autosave runs before the panels an edit changed are rerun (designer.ui.panels.refresh, for edits made in
+callbacks) and at the top of the sidebar on every full run (for edits followed by st.rerun), so the run
+that shows a change has written its draft. A design opened from elsewhere (gallery, upload, new) joins the
+workspace under a free name at its first change, so nothing drawn is only in the browser.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from designer.diff import diff_designs, grouped_messages, summary_line
 from designer.gitcli import Identity
 from designer.publish import NotARepository, PublishRefused, publish
 from designer.storage import DesignError
-from designer.ui import auth, state
+from designer.ui import auth, panels, state
 from designer.workspace import Conflict, Version, Workspace, WorkspaceError, check_name
 from exporters import ExportError
 
@@ -35,19 +35,42 @@ def workspace() -> Workspace:
     return state.session_resource(f"workspace:{root}", lambda: Workspace.open(root, remote))
 
 
+def autosave() -> None:
+    """Write the open design's draft if it changed (binding a new design to a free name first); a failure
+    is kept for the panel to show."""
+    try:
+        _autosave(workspace())
+        problem = None
+    except WorkspaceError as exc:
+        problem = f"The workspace cannot be used: {exc}"
+    except OSError as exc:
+        problem = f"The draft could not be written: {exc.strerror or exc}"
+    st.session_state.workspace_problem = problem
+
+
+def _shows() -> tuple:
+    """The open design's record (not when its draft was written), an autosave failure, and the design itself
+    while the History compares versions with it."""
+    bound = state.workspace_design()
+    record = None if bound is None else {k: v for k, v in bound.items() if k != "drafted"}
+    compared = panels.Same(state.design()) if bound is not None and bound["base"] else None
+    return record, st.session_state.get("workspace_problem"), compared
+
+
+@panels.panel("workspace", _shows)
 def workspace_panel() -> None:
     auth.require_login()
     try:
-        ws = workspace()
         if state.once_per_session("workspace_url"):
-            _follow_url(ws)
-        _autosave(ws)
+            _follow_url(workspace())
     except WorkspaceError as exc:
         st.error(f"The workspace cannot be used: {exc}")
         return
-    except OSError as exc:
-        st.error(f"The draft could not be written: {exc.strerror or exc}")
+    autosave()
+    if st.session_state.workspace_problem:
+        st.error(st.session_state.workspace_problem)
         return
+    ws = workspace()
     st.subheader("Workspace")
     auth.signed_in_as()
     bound = state.workspace_design()
@@ -124,7 +147,7 @@ def _author() -> Identity | None:
 
 
 def _save_controls(ws: Workspace, bound: dict | None) -> None:
-    message = st.text_input("Save message", key=f"ws_message:{state.revision()}", placeholder="what changed")
+    message = st.text_input("Save message", key=f"ws_message:{panels.version('workspace')}", placeholder="what changed")
     if st.button("Save", key="ws_save", type="primary", width="stretch", disabled=bound is None,
                  help="Commit the design as a new version in the workspace"):
         save(ws, bound["name"], bound["base"], message)

@@ -88,28 +88,33 @@ def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
 
 
-# Streamlit's own running state (the attributes its e2e tests read) and the number of the app's last
-# completed run and its count of consumed uploads, which it writes as its last element
-# (designer.ui.state.finish_run; run numbers grow and skip runs that st.rerun stopped early).
+# Streamlit's own running state (the attributes its e2e tests read) and the app's run marks: every panel
+# (designer.ui.panels) ends each of its runs with a mark holding a run number that only grows and the
+# count of consumed uploads; a full run ends with one more. The highest number on the page is the last
+# run that completed a panel.
+_MARKS = """() => {
+  const marks = [...document.querySelectorAll('.dd-run')];
+  return [Math.max(-1, ...marks.map((m) => Number(m.dataset.run))),
+          Math.max(-1, ...marks.map((m) => Number(m.dataset.uploads ?? 0)))];
+}"""
 _APP_IDLE = """([after, uploads]) => {
   const app = document.querySelector("[data-testid='stApp']");
-  const mark = document.querySelector('.dd-run');
+  const [run, consumed] = (""" + _MARKS + """)();
   return !!app && app.dataset.testScriptState === 'notRunning' && app.dataset.testConnectionState === 'CONNECTED'
-    && !!mark && Number(mark.dataset.run) > after && Number(mark.dataset.uploads ?? 0) > uploads;
+    && run > after && consumed > uploads;
 }"""
 
 
 def _marks(page) -> tuple[int, int]:
     """(last completed run's number, consumed uploads) as the app last wrote them ((-1, -1) before)."""
-    return tuple(page.evaluate("() => { const m = document.querySelector('.dd-run');"
-                               " return m ? [Number(m.dataset.run), Number(m.dataset.uploads ?? 0)] : [-1, -1]; }"))
+    return tuple(page.evaluate(_MARKS))
 
 
 def wait_rerun_done(page, timeout: float = 15_000, *, after: int = -1, uploads_after: int = -1) -> None:
-    """Wait until Streamlit is not running the script and the app has completed a run numbered above
-    `after` (and consumed more than `uploads_after` uploads): a run stopped early for a rerun (st.rerun)
-    leaves Streamlit briefly 'notRunning' but never writes its number, and stale elements are removed only
-    when a run completes."""
+    """Wait until Streamlit is not running the script and the app has completed a panel run numbered above
+    `after` (and consumed more than `uploads_after` uploads). The app makes no st.rerun after a mark in the
+    same run (designer.ui.panels), so a run stopped early, which leaves Streamlit briefly 'notRunning', has
+    written no higher number; stale elements are removed only when a run completes."""
     page.wait_for_function(_APP_IDLE, arg=[after, uploads_after], timeout=timeout)
 
 
@@ -131,14 +136,15 @@ def shot(page, name: str) -> None:
 
 
 # Settled: Streamlit is not running, the app has completed a run, and the canvas (if the page has one)
-# has drawn that run's payload and has no op waiting for Python and no layout running.
+# has drawn the payload of the canvas panel's last run and has no op waiting for Python and no layout running.
 _SETTLED = """() => {
   const app = document.querySelector("[data-testid='stApp']");
-  const mark = document.querySelector('.dd-run');
   if (!app || app.dataset.testScriptState !== 'notRunning' || app.dataset.testConnectionState !== 'CONNECTED'
-      || !mark) return false;
+      || !document.querySelector('.dd-run')) return false;
   const canvas = window.__dagCanvas && window.__dagCanvas.canvas;
   if (!canvas) return true;
+  // The canvas panel's mark, or the page's in an app without panels (the canvas demo).
+  const mark = document.querySelector(".dd-run[data-panel='canvas']") || document.querySelector(".dd-run");
   const drawn = canvas.syncedRun();
   return canvas.idle() && (drawn === null || drawn >= Number(mark.dataset.run));
 }"""

@@ -7,9 +7,11 @@ reads the `ForwardMsg`s the server answers with: `new_session` at the start of e
 (the page's elements), `page_info_changed` (st.query_params written by the app) and `script_finished`.
 
 A run that st.rerun stops early ends with FINISHED_EARLY_FOR_RERUN and is followed by the next run;
-`Session.act` returns when a run has finished successfully (the run the action caused, or a later one),
-with that run's page: every element of a completed run is sent during that run (the session never
-reports cached message hashes, so the server never answers with references to earlier messages).
+`Session.act` returns when a run has finished successfully (the run the action caused, or a later one:
+a higher run mark), with the page as it then stands. A full run sends every element of the page; a
+fragment run (the app's panels, designer.ui.panels) sends only its panels' elements, which replace those
+at the same places (delta paths). The session never reports cached message hashes, so the server never
+answers with references to earlier messages.
 
 Widgets are found by their key (element ids end in `-<key>`, streamlit/elements/lib/utils.py) or label.
 Values not sent again keep their last value on the server (its session state), so an action sends only
@@ -33,8 +35,9 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 FINISHED = ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY
+FRAGMENT_FINISHED = ForwardMsg.ScriptFinishedStatus.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
 EARLY = ForwardMsg.ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN
-_RUN_MARK = re.compile(r'class="dd-run" data-run="(\d+)"[^>]*data-ms="(\d+)"')
+_RUN_MARK = re.compile(r'class="dd-run" data-panel="[^"]*" data-run="(\d+)"[^>]*data-ms="(\d+)"')
 _TEXT_FIELDS = {"markdown": "body", "alert": "body", "heading": "body", "text": "body", "code": "code_text",
                 "html": "body"}
 
@@ -54,8 +57,8 @@ class Widget:
 
 @dataclass
 class Page:
-    """What one completed run showed: its widgets, its texts (messages, headings, code) and the app's run
-    mark (designer.ui.state.finish_run: the run's number and the script's milliseconds)."""
+    """The page after a completed run: its widgets, its texts (messages, headings, code) and the app's highest
+    run mark (designer.ui.panels: the run's number and that panel's milliseconds)."""
 
     widgets: list[Widget] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
@@ -63,7 +66,7 @@ class Page:
     script_ms: int = -1
 
     def widget(self, *, key: str | None = None, label: str | None = None, kind: str | None = None) -> Widget:
-        """The one widget with this key (exact, or its revision-keyed form `key:<n>`) and/or label."""
+        """The one widget with this key (exact, or its versioned form `key:<n>`) and/or label."""
         found = [w for w in self.widgets
                  if (key is None or w.key == key or w.key.rsplit(":", 1)[0] == key)
                  and (label is None or w.label == label) and (kind is None or w.kind == kind)]
@@ -93,7 +96,8 @@ class Session:
         self.page = Page()
         self.received: list[bytes] = []
         self.errors: list[str] = []  # exceptions the app showed
-        self._building = Page()
+        self._shown: dict[tuple[int, ...], tuple[Widget | None, str | None]] = {}  # delta path -> element
+        self._anew = False  # a full run has started and not yet sent an element
         self._finished: asyncio.Queue[int] = asyncio.Queue()
         self._ws = None
         self._reader: asyncio.Task | None = None
@@ -153,20 +157,37 @@ class Session:
     def _take(self, msg: ForwardMsg) -> None:
         kind = msg.WhichOneof("type")
         if kind == "new_session":
-            self._building = Page()
+            # A full run draws the page anew (from its first element: a run that a callback's keyed rerun
+            # replaces ends before it sends any); a fragment run redraws its panels in place.
+            self._anew = not msg.metadata.run.fragment_ids
         elif kind == "page_info_changed":
             self.query = msg.page_info_changed.query_string
         elif kind == "delta":
-            self._element(msg.delta)
-        elif kind == "script_finished" and msg.script_finished == FINISHED:
-            self.page = self._building
+            if self._anew:
+                self._shown, self._anew = {}, False
+            self._element(tuple(msg.metadata.delta_path), msg.delta)
+        elif kind == "script_finished" and msg.script_finished in (FINISHED, FRAGMENT_FINISHED):
+            self.page = self._page()
             self._finished.put_nowait(FINISHED)
 
-    def _element(self, delta) -> None:
-        page = self._building
+    def _page(self) -> Page:
+        """The page as it stands: the elements of the last full run, with the panels' later reruns."""
+        page = Page()
+        for path in sorted(self._shown):
+            widget, text = self._shown[path]
+            if widget is not None:
+                page.widgets.append(widget)
+            if text is not None:
+                page.texts.append(text)
+                for mark in _RUN_MARK.finditer(text):
+                    if int(mark.group(1)) > page.run:
+                        page.run, page.script_ms = int(mark.group(1)), int(mark.group(2))
+        return page
+
+    def _element(self, path: tuple[int, ...], delta) -> None:
         if delta.WhichOneof("type") == "add_block" and delta.add_block.WhichOneof("type") == "tab_container":
             if delta.add_block.tab_container.id:
-                page.widgets.append(Widget(delta.add_block.tab_container.id, "tabs", ""))
+                self._shown[path] = (Widget(delta.add_block.tab_container.id, "tabs", ""), None)
             return
         if delta.WhichOneof("type") != "new_element":
             return
@@ -175,15 +196,10 @@ class Session:
         body = getattr(element, kind)
         if kind == "exception":
             self.errors.append(f"{body.type}: {body.message}")
-        if kind in _TEXT_FIELDS:
-            text = getattr(body, _TEXT_FIELDS[kind])
-            page.texts.append(text)
-            mark = _RUN_MARK.search(text) if kind == "html" else None
-            if mark:
-                page.run, page.script_ms = int(mark.group(1)), int(mark.group(2))
+        text = getattr(body, _TEXT_FIELDS[kind]) if kind in _TEXT_FIELDS else None
         widget_id = getattr(body, "id", "") if "id" in body.DESCRIPTOR.fields_by_name else ""
-        if widget_id:
-            page.widgets.append(Widget(widget_id, kind, getattr(body, "label", "")))
+        widget = Widget(widget_id, kind, getattr(body, "label", "")) if widget_id else None
+        self._shown[path] = (widget, text)
 
 
 def _state(widget: Widget, value: object) -> WidgetState:

@@ -134,13 +134,16 @@ def dag_canvas(
     relayout_token: int = 0,
     height: int = 600,
     on_edit: Callable[[dict[str, Any]], None] | None = None,
+    on_edits_done: Callable[[], None] | None = None,
     run: int | None = None,
 ) -> dict[str, Any] | None:
     """Draw `design` on the canvas; return the newest edit op received in this run, or None.
 
     `on_edit(op)` is called once per new op, in order, from Streamlit's callback phase (before the
     page script runs); that is where the caller applies ops to its stored design (`apply_edit`) and
-    updates its selection / collapsed groups. See the module docstring for the data contract.
+    updates its selection / collapsed groups. `on_edits_done()` is called once after the ops of a batch
+    were applied and acknowledged (when there were any): the place for `st.rerun([fragment keys])`,
+    which ends the callback. See the module docstring for the data contract.
     """
     import streamlit as st
 
@@ -159,6 +162,8 @@ def dag_canvas(
             # Acknowledged only once applied: if on_edit raises, the canvas resends the rest.
             state["ack"] = {"client": ack["client"], "seq": op["seq"]}
             state["fresh"].append(op)
+        if ops and on_edits_done is not None:
+            on_edits_done()
 
     data = canvas_payload(design, instance=key, selected=selected, highlight=highlight,
                           edge_highlight=edge_highlight, collapsed=collapsed, focus=focus,

@@ -23,7 +23,7 @@ from designer.edits import add_task, unique_id  # noqa: E402
 from designer.model import DagSettings, Design, Edge, Group, Task  # noqa: E402
 from designer.storage import load_design  # noqa: E402
 from designer.ui.canvas import apply_edit, dag_canvas, local_ids  # noqa: E402
-from designer.ui.state import finish_run, run_number, start_run  # noqa: E402
+from designer.ui.panels import finish_page, run_number, start_page  # noqa: E402
 
 SAMPLE = ROOT / "sample_configs" / "nested_taskgroups.yaml"
 FULL_TEXT_LIMIT = 60  # above this many tasks the model text is a summary
@@ -113,7 +113,7 @@ def model_text(design: Design, findings: list[str]) -> str:
 def main() -> None:
     st.set_page_config(page_title="DAG canvas demo", layout="wide")
     init_state()
-    start_run()
+    start_page()
     design: Design = st.session_state.design
     st.title(f"Canvas demo: {design.dag.dag_id}")
     python_side_controls(design)
@@ -127,7 +127,7 @@ def main() -> None:
                collapsed=st.session_state.collapsed, relayout_token=st.session_state.relayout,
                height=520, on_edit=on_canvas_edit, run=run_number())
     st.code(model_text(design, [f"{f.code}:{f.message.split(':')[0]}" for f in report.findings]), language=None)
-    finish_run()
+    finish_page()
 
 
 main()
