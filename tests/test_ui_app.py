@@ -255,6 +255,9 @@ def test_canvas_edits_are_undo_steps_and_selection_follows(canvas_app):
 
 def test_layout_placement_is_not_an_undo_step_but_a_drag_is(canvas_app):
     at = canvas_app
+    opened = design(at)  # the sample, as a design the canvas has not laid out yet (an import, say)
+    at.session_state["design"] = opened.model_copy(
+        update={"tasks": tuple(t.model_copy(update={"position": None}) for t in opened.tasks)})
     act(at, {"op": "add_task", "id": "new_one", "operator": "empty", "seq": 1}, "undo")
     assert len(at.session_state["redo"]) == 1
     unplaced = next(t.id for t in design(at).tasks if t.position is None)

@@ -46,11 +46,18 @@ def generated(n: int) -> Design:
                   edges=tuple(edges))
 
 
+def unplaced(design: Design) -> Design:
+    """`design` without positions: this page exercises the canvas' own first layout."""
+    return design.model_copy(update={
+        "tasks": tuple(t.model_copy(update={"position": None}) for t in design.tasks),
+        "groups": tuple(g.model_copy(update={"position": None}) for g in design.groups)})
+
+
 def init_state() -> None:
     n = int(st.query_params.get("n", "0") or 0)
     if st.session_state.get("demo_n") != n:
         st.session_state.demo_n = n
-        st.session_state.design = generated(n) if n else load_design(SAMPLE)
+        st.session_state.design = generated(n) if n else unplaced(load_design(SAMPLE))
         st.session_state.selected = []
         st.session_state.collapsed = frozenset()
         st.session_state.relayout = 0
