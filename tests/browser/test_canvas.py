@@ -273,3 +273,23 @@ def test_a_run_stopped_after_drawing_the_canvas_leaves_it_right(demo):
         assert demo.evaluate("() => window.__dagCanvas.canvas.counts().tasks") == 7 + n
     state = canvas_state(demo)
     assert (state["resyncs"], state["fulls"]) == (0, 1), state
+
+
+def test_a_drawn_edge_leaves_for_python_before_the_canvas_redraws(demo):
+    # Order, not time: the op goes out before the redraw of the new edge (which, at 500 tasks, used to
+    # hold it back ~100 ms; bench/ui.py measures the time).
+    demo.evaluate("""() => {
+      const log = window.__order = [];
+      window.addEventListener('mouseup', () => log.push('up'), true);
+      const send = WebSocket.prototype.send;
+      WebSocket.prototype.send = function (d) { if (log.includes('up')) log.push('ws'); return send.call(this, d); };
+      const r = window.__dagCanvas.canvas.cy.renderer();
+      const render = r.render.bind(r);
+      r.render = (o) => { if (log.includes('up')) log.push('draw'); return render(o); };
+    }""")
+    with app_run(demo):
+        draw_edge(demo, "report", "start")
+    settle(demo)
+    assert "report>start" in model(demo)
+    order = demo.evaluate("() => window.__order")
+    assert order[0] == "up" and "draw" in order and order.index("ws") < order.index("draw"), order
