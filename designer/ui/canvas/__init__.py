@@ -122,7 +122,8 @@ __all__ = ["COMPONENT_NAME", "apply_edit", "canvas_payload", "dag_canvas", "loca
 
 COMPONENT_NAME = "designer.canvas"  # "<[project].name>.<[[tool.streamlit.component.components]].name>"
 BUILD_DIR = Path(__file__).resolve().parent / "frontend" / "build"
-# st.session_state slot of one canvas: its Ack, the ops of this run, and the last message's seq and payload
+# st.session_state slot of one canvas: its Ack, the ops of this run, and what it was sent last (the stream,
+# the seq, the payload and the message)
 _STATE = "_dag_canvas:{key}"
 
 _component: Callable[..., Any] | None = None
@@ -174,10 +175,8 @@ def dag_canvas(
     import streamlit as st
 
     slot = _STATE.format(key=key)
-    state = st.session_state.get(slot)
-    if state is None:
-        state = st.session_state[slot] = {"ack": dict(NO_ACK), "fresh": [], "stream": secrets.token_hex(4), "seq": 0,
-                                          "sent": None, "last": None}
+    state = st.session_state.setdefault(slot, {"ack": dict(NO_ACK), "fresh": [], "stream": secrets.token_hex(4),
+                                               "seq": 0, "sent": None, "last": None})
 
     def _receive() -> None:
         value = st.session_state.get(key)
