@@ -15,9 +15,9 @@ import cytoscape from 'cytoscape';
 import edgehandles from 'cytoscape-edgehandles';
 
 import { applyCollapse, membersCentre, refOf, shown } from './collapse.js';
+import { readMessage } from './delta.js';
 import { makeHook } from './hook.js';
 import { installConnectHandle, installDropIntoGroups } from './interactions.js';
-import { readMessage } from './delta.js';
 import { elkPositions, placeNew } from './layout.js';
 import {
   diffGraph, edgeId, ghostElements, highlightEdges, isEmptyPlan, MARK_KINDS, markedEdges, normalize, PATH_KINDS, roundPx,
