@@ -124,17 +124,31 @@ def long_pairs(design: Design, width: int, count: int) -> list[tuple[str, str]]:
 
 
 class Frames:
-    """Bytes of the websocket frames the page receives (Streamlit's ForwardMsgs)."""
+    """Bytes of the websocket frames the page receives (Streamlit's ForwardMsgs), and of the canvas messages
+    in them (the component's JSON `data`, found by how a message starts)."""
+
+    CANVAS_STARTS = ('{"version": 2, "stream": "', '{"version": 2, "instance": "')  # a delta, a whole payload
 
     def __init__(self, page) -> None:
-        self.bytes = 0
+        self.bytes = self.canvas_bytes = 0
         page.on("websocket", lambda ws: ws.on("framereceived", self._add))
 
     def _add(self, payload) -> None:
-        self.bytes += len(payload.encode() if isinstance(payload, str) else payload)
+        data = payload.encode() if isinstance(payload, str) else payload
+        self.bytes += len(data)
+        text = data.decode("utf-8", errors="replace")
+        for start in self.CANVAS_STARTS:
+            at = text.find(start)
+            if at >= 0:
+                _, end = json.JSONDecoder().raw_decode(text, at)
+                self.canvas_bytes += len(text[at:end].encode())
 
     def take(self) -> int:
         value, self.bytes = self.bytes, 0
+        return value
+
+    def take_canvas(self) -> int:
+        value, self.canvas_bytes = self.canvas_bytes, 0
         return value
 
 
@@ -203,6 +217,7 @@ def cycle_edit(page, frames: Frames, source: str, target: str, *, mouse: bool) -
         zoom = frame_view(page, (source, target))
         press_edge(page, source, target)
     frames.take()
+    frames.take_canvas()
     marks = panel_marks(page)
     start = time.perf_counter()
     if mouse:
@@ -222,8 +237,8 @@ def cycle_edit(page, frames: Frames, source: str, target: str, *, mouse: bool) -
     after = panel_marks(page)
     rerun = sorted(key for key in after if after[key][0] > marks.get(key, (-1, 0))[0])
     script_ms = sum(after[key][1] for key in rerun)
-    return {"ms": shown * 1000, "done_ms": done * 1000, "bytes": frames.take(), "zoom": zoom, "script_ms": script_ms,
-            "panels": rerun,
+    return {"ms": shown * 1000, "done_ms": done * 1000, "bytes": frames.take(), "canvas_bytes": frames.take_canvas(),
+            "zoom": zoom, "script_ms": script_ms, "panels": rerun,
             "sync_ms": canvas(page, "state().lastSyncMs"), "ack_ms": canvas(page, "state().lastAckMs")}
 
 
@@ -289,7 +304,7 @@ def measure(browser, url: str, n: int, repeat: int) -> dict:
             "mouse_ms": med(mouse, "ms"), "mouse_min": min(r["ms"] for r in mouse),
             "mouse_max": max(r["ms"] for r in mouse), "done_ms": med(mouse, "done_ms"),
             "ack_ms": med(mouse, "ack_ms"), "sync_ms": med(mouse, "sync_ms"), "script_ms": med(mouse, "script_ms"),
-            "ws_kb": med(mouse, "bytes") / 1024,
+            "ws_kb": med(mouse, "bytes") / 1024, "canvas_kb": med(mouse, "canvas_bytes") / 1024,
             "zoom": min(r["zoom"] for r in mouse), "layers": min(layer[u] - layer[d] for u, d in by_mouse),
             "long_ms": med(direct, "ms"), "long_layers": max(layer.values()),
             "payload_kb": payload_size(design, page, by_mouse[0]) / 1024, "relayouts": relayouts,
@@ -325,7 +340,7 @@ def report(rows: list[dict], loads: list[float], repeat: int) -> None:
     header = (f"{'tasks':>5} {'edges':>5} {'yaml KB':>7} | {'first canvas s':>14} {'ELK ms':>6} | "
               f"{'mouse edit ms':>13} {'(min-max)':>11} {'rerun done':>10} {'script ms':>9} {'ack ms':>6} "
               f"{'sync ms':>7} | "
-              f"{'connect() ms':>12} | {'ws KB/edit':>10} {'payload KB':>10} | {'re-layouts':>10}")
+              f"{'connect() ms':>12} | {'ws KB/edit':>10} {'canvas KB':>9} {'payload KB':>10} | {'re-layouts':>10}")
     print(header)
     print("-" * len(header))
     for r in rows:
@@ -333,7 +348,8 @@ def report(rows: list[dict], loads: list[float], repeat: int) -> None:
         print(f"{r['tasks']:>5} {r['edges']:>5} {r['yaml_kb']:>7.0f} | {r['open_s']:>14.2f} {r['elk_ms']:>6} | "
               f"{r['mouse_ms']:>13.0f} {span:>11} {r['done_ms']:>10.0f} {r['script_ms']:>9.0f} {r['ack_ms']:>6.0f} "
               f"{r['sync_ms']:>7.0f} | "
-              f"{r['long_ms']:>12.0f} | {r['ws_kb']:>10.1f} {r['payload_kb']:>10.0f} | {r['relayouts']:>10}")
+              f"{r['long_ms']:>12.0f} | {r['ws_kb']:>10.1f} {r['canvas_kb']:>9.1f} {r['payload_kb']:>10.0f} | "
+              f"{r['relayouts']:>10}")
     print(f"edits: median of {repeat}, each from the edit until DD005 is in Findings and the canvas is idle.")
     print("  mouse: drawn back to an ancestor "
           + "; ".join(f"{r['layers']} layer(s) up at zoom >= {r['zoom']:.2f} ({r['tasks']} tasks)" for r in rows))
@@ -342,7 +358,8 @@ def report(rows: list[dict], loads: list[float], repeat: int) -> None:
     print("  script: the page's own time for the edit's run (the run marks of the panels it reran: "
           + "; ".join(f"{', '.join(r['panels'])} ({r['tasks']} tasks)" for r in rows) + "); "
           "ack: op sent -> Python's answer in the canvas; sync: the canvas applying it; "
-          "ws KB: websocket bytes received for a mouse edit's rerun; payload KB: the whole canvas_payload as JSON")
+          "ws KB: websocket bytes received for a mouse edit's rerun, canvas KB: the canvas messages among them; "
+          "payload KB: the whole canvas_payload as JSON")
     for r in rows:
         target = TARGETS_MS.get(r["tasks"])
         if target is not None:

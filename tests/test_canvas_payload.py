@@ -11,7 +11,8 @@ from designer.diff import diff_designs
 from designer.edits import connect
 from designer.model import DagSettings, Design, DynamicMapping, Edge, Group, Position, StaticFanOut, Task
 from designer.storage import load_design
-from designer.ui.canvas.payload import canvas_payload, diff_removed, local_ids, operator_label
+from designer.ui.canvas.delta import WIRE_KEYS, wire_message
+from designer.ui.canvas.payload import PAYLOAD_VERSION, canvas_payload, diff_removed, local_ids, operator_label
 from tests.conftest import SAMPLES, sample_paths
 
 
@@ -101,6 +102,17 @@ def test_every_sample_makes_a_json_payload(path):
     data = canvas_payload(d)
     assert len(data["tasks"]) == len(d.tasks) and len(data["edges"]) == len(d.edges)
     json.dumps(data)
+
+
+@pytest.mark.parametrize("path", sample_paths(), ids=lambda p: p.name)
+def test_every_sample_goes_as_a_whole_message_then_as_a_small_delta(path):
+    d = load_design(path)
+    data = canvas_payload(d, run=1)
+    assert not set(data) & set(WIRE_KEYS), "the message's own keys are free"
+    first = wire_message(data, 1, stream="s")
+    assert first == {**data, "stream": "s", "seq": 1}
+    second = wire_message(canvas_payload(d, run=2), 2, data, first, stream="s")
+    assert second == {"version": PAYLOAD_VERSION, "stream": "s", "seq": 2, "base": 1, "set": {"run": 2}}
 
 
 def test_local_ids_map_airflow_task_ids_back(design):

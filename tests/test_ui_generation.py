@@ -5,7 +5,6 @@ export."""
 from __future__ import annotations
 
 import io
-import json
 import zipfile
 
 import pytest
@@ -14,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from designer.ui.generation_panel import CANVAS_KEY, GENERATION_TAB, zip_files
 from tests.conftest import ROOT
+from tests.support import canvas_held
 from tests.test_ui_app import open_tab, run
 
 
@@ -25,8 +25,8 @@ def panel():
 
 
 def generation_canvas(at) -> dict:
-    (data,) = [json.loads(e.proto.json) for e in at.get("bidi_component") if CANVAS_KEY in e.proto.id]
-    return data
+    (element,) = [e for e in at.get("bidi_component") if CANVAS_KEY in e.proto.id]
+    return canvas_held.held(at, element)
 
 
 def test_sample_renders_every_tenant_and_environment(panel):

@@ -4,14 +4,12 @@ neighbourhood, and groups fold and unfold."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from bench.designs import layered_design
 from designer.ui.canvas.layout import LARGE_DESIGN, focus_positions
-from tests.test_ui_app import button, run
+from tests.test_ui_app import button, canvas_data, run
 
 BIG = layered_design(400)  # layers of 100 tasks, groups of 50 (every fourth inside an outer group)
 assert len(BIG.tasks) >= LARGE_DESIGN
@@ -36,9 +34,6 @@ def big():
     return run(at)
 
 
-def canvas_data(at) -> dict:
-    (element,) = at.get("bidi_component")
-    return json.loads(element.proto.json)
 
 
 def collapsed(at) -> set[str]:

@@ -54,6 +54,11 @@ def _shows() -> tuple:
             ss.get("focus_hops"), bool(ss.get("show_critical")), compare_panel.marks_shows())
 
 
+def _edited() -> None:
+    # The canvas reruns whatever else changed: its next payload acknowledges the ops (or it resends them).
+    panels.refresh("canvas")
+
+
 @panels.panel("canvas", _shows)
 def canvas() -> None:
     """The canvas with cycles always highlighted, the critical path on demand, the Compare tab's marks and
@@ -72,4 +77,4 @@ def canvas() -> None:
     }
     dag_canvas(design, key=CANVAS_KEY, selected=state.selected(), collapsed=collapsed, focus=focus, shown_at=shown_at,
                removed=removed, highlight=highlight, edge_highlight=diff_edges, height=CANVAS_HEIGHT,
-               on_edit=on_canvas_edit, on_edits_done=panels.refresh, run=panels.run_number())
+               on_edit=on_canvas_edit, on_edits_done=_edited, run=panels.run_number())

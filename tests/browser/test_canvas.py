@@ -203,3 +203,93 @@ def test_collapse_delete_and_a_task_added_from_python(demo):
     after = demo.evaluate("() => window.__dagCanvas.canvas.positions()")
     assert {k: v for k, v in after.items() if k in before} == before
     shot(demo, "09_after_delete_and_python_add")
+
+
+def canvas_state(page) -> dict:
+    return page.evaluate("() => window.__dagCanvas.canvas.state()")
+
+
+def test_reruns_send_deltas_and_a_missed_message_is_resent_whole(demo):
+    before = canvas_state(demo)
+    assert before["fulls"] == 1 and before["resyncs"] == 0  # the first message only
+    with app_run(demo):
+        demo.get_by_text("Highlight critical path").click()
+    settle(demo)
+    after = canvas_state(demo)
+    assert (after["fulls"], after["resyncs"]) == (1, 0) and after["deltas"] > before["deltas"]
+    assert "hl-critical" in demo.evaluate("() => window.__dagCanvas.canvas.classesOf('report')")
+    # As if a message never arrived: the canvas holds an older seq than the next delta's base, which
+    # the delta's "prev" covers.
+    demo.evaluate("() => { const c = window.__dagCanvas.canvas.canvas; c.held = { ...c.held, seq: c.held.seq - 1 }; }")
+    with app_run(demo):
+        demo.get_by_text("Highlight critical path").click()
+    settle(demo)
+    state = canvas_state(demo)
+    assert (state["resyncs"], state["fulls"], state["lastProblem"]) == (0, 1, None), state
+    assert "hl-critical" not in demo.evaluate("() => window.__dagCanvas.canvas.classesOf('report')")
+    # As if freshly mounted: nothing to apply a delta to. The canvas asks for the whole payload.
+    demo.evaluate("() => { window.__dagCanvas.canvas.canvas.held = null; }")
+    with app_run(demo):
+        demo.get_by_text("Highlight critical path").click()
+    settle(demo)  # the delta is refused, the canvas asks for the whole payload and draws that run
+    state = canvas_state(demo)
+    assert (state["resyncs"], state["fulls"]) == (1, 2), state
+    assert state["lastProblem"].startswith("based on")
+    assert "hl-critical" in demo.evaluate("() => window.__dagCanvas.canvas.classesOf('report')")
+
+
+def test_python_hears_once_per_batch_that_its_edits_are_done(demo):
+    def counts() -> tuple[int, int]:
+        head = model(demo).split("\n")[0]
+        return int(head.split("OPS ")[1].split()[0]), int(head.split("BATCHES ")[1].split()[0])
+
+    ops, batches = counts()
+    with app_run(demo):
+        draw_edge(demo, "report", "start")
+    settle(demo)
+    assert counts() == (ops + 1, batches + 1)
+    # A drag into a group is two ops (reparent, move) in one batch: one call.
+    r, q = box(demo, "report"), box(demo, "quality")
+    with app_run(demo):
+        drag(demo, (r["cx"], r["cy"]), (q["cx"], q["y2"] - 12))
+    settle(demo)
+    assert "report@quality" in model(demo)
+    assert counts() == (ops + 3, batches + 2)
+    # A rerun without new ops (Python's own widget) calls nothing.
+    with app_run(demo):
+        demo.get_by_text("Highlight critical path").click()
+    settle(demo)
+    assert counts() == (ops + 3, batches + 2)
+
+
+def test_a_run_stopped_after_drawing_the_canvas_leaves_it_right(demo):
+    # That run's message seldom reaches the browser: the next message repeats its delta ("prev"), so the
+    # canvas catches up without asking for a whole payload.
+    for n in (1, 2, 3):
+        with app_run(demo):
+            demo.get_by_text("Late task").click()
+        settle(demo)
+        assert f"TASKS {7 + n} " in model(demo)
+        assert demo.evaluate("() => window.__dagCanvas.canvas.counts().tasks") == 7 + n
+    state = canvas_state(demo)
+    assert (state["resyncs"], state["fulls"]) == (0, 1), state
+
+
+def test_a_drawn_edge_leaves_for_python_before_the_canvas_redraws(demo):
+    # Order, not time: the op goes out before the redraw of the new edge (which, at 500 tasks, used to
+    # hold it back ~100 ms; bench/ui.py measures the time).
+    demo.evaluate("""() => {
+      const log = window.__order = [];
+      window.addEventListener('mouseup', () => log.push('up'), true);
+      const send = WebSocket.prototype.send;
+      WebSocket.prototype.send = function (d) { if (log.includes('up')) log.push('ws'); return send.call(this, d); };
+      const r = window.__dagCanvas.canvas.cy.renderer();
+      const render = r.render.bind(r);
+      r.render = (o) => { if (log.includes('up')) log.push('draw'); return render(o); };
+    }""")
+    with app_run(demo):
+        draw_edge(demo, "report", "start")
+    settle(demo)
+    assert "report>start" in model(demo)
+    order = demo.evaluate("() => window.__order")
+    assert order[0] == "up" and "draw" in order and order.index("ws") < order.index("draw"), order

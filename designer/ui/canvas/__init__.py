@@ -32,9 +32,29 @@ every rerun.
 
 Data contract
 -------------
-Python -> JS, the component's `data` (built by `payload.canvas_payload`, sent whole on each rerun)::
+Python -> JS: every run builds the whole payload (`payload.canvas_payload`) and sends it as message
+number `seq` (the component's `data`, see `delta.wire_message`): the payload itself, or what changed
+since the previous message::
 
-    {"version": 1, "instance": str, "height": int,
+    {**payload, "stream": s, "seq": n}                             # whole: first run, after a resync, ...
+    {"version": 2, "stream": s, "seq": n, "base": n - 1,           # delta against message n - 1's payload
+     "items"?: {"tasks" | "groups" | "edges": {"put"?: [item, ...], "drop"?: [id or [upstream, downstream]]}},
+     "set"?: {key: new value}, "unset"?: [key, ...],               # other top-level keys: changed / gone
+     "prev"?: [{"seq": n - 1, "base": n - 2, "items"?, "set"?, "unset"?}, ...]}   # earlier deltas, newest first
+
+`stream` is random per canvas and session (a seq names a payload only within it). The canvas keeps
+the payload it rebuilt with its stream and seq. Tasks and groups are keyed by id, edges by
+(upstream, downstream), with Map semantics: a put item keeps its place, a new one goes at the end.
+A delta is sent only when it rebuilds the payload exactly (order included: undo putting a task back
+in the middle goes whole) and is smaller. `prev` repeats up to 3 earlier deltas (4 KB at most), so a
+canvas that missed a message catches up: Streamlit seldom delivers the message of a run that
+st.rerun stops soon after drawing the canvas (it drops what it has not sent when the next run
+starts). A delta the canvas cannot use (another stream, none of the bases held: a fresh mount, more
+was lost), an unknown `version` or a broken shape is not applied: the canvas keeps showing what it
+has and sends `setTriggerValue("resync", seq it holds)`, which makes the next message whole (asked
+again after 3 s while none comes, at most 3 times in a row). The payload::
+
+    {"version": 2, "instance": str, "height": int,
      "operators": {operator: display label},        # e.g. {"bash": "Bash"}; shown under each task id
      "tasks":  [{"id", "operator", "group"?: id, "position"?: {"x", "y"}, "mapped"?: true, "fan_out"?: int,
                  "task_id"?: str, "role"?: "setup" | "teardown"}],                   # task_id: Airflow's, if not id
@@ -48,7 +68,8 @@ Python -> JS, the component's `data` (built by `payload.canvas_payload`, sent wh
      "relayout_token": int, "ack": {"client": str | None, "seq": int}, "run"?: int}
 
 - Keys marked `?` are left out when they have their default (no group, no position, ...): that and
-  the operator labels sent once keep a 2,000-task payload near 350 KB. Positions are whole pixels.
+  the operator labels sent once keep a 2,000-task payload near 390 KB, sent whole only when it must
+  be; an edit's delta is a few hundred bytes. Positions are whole pixels.
 - Positions are kept: a node with a position is drawn there. ELK lays out the whole graph only when
   more than a quarter of the boxes have none (e.g. a new or imported design), when `relayout_token`
   changes, or on the toolbar's Re-layout; fewer new nodes are placed next to their neighbours.
@@ -66,7 +87,8 @@ Python -> JS, the component's `data` (built by `payload.canvas_payload`, sent wh
 - A selection from Python that is off screen (or too small to read) is brought into view.
 - `instance` names the test hook `window.__dagCanvas[instance]` (page coordinates of nodes etc.).
 
-JS -> Python: `setTriggerValue("edit", {"client": str, "ops": [op, ...]})`. Every op has `"seq"`
+JS -> Python: `setTriggerValue("resync", seq)` (above), and
+`setTriggerValue("edit", {"client": str, "ops": [op, ...]})`. Every op has `"seq"`
 (1, 2, 3 ... per client); a batch carries every op not yet acknowledged in `ack`, so ops are never
 lost or applied twice (see `protocol`). Ops (applied to a Design by `edits.apply_edit`)::
 
@@ -85,11 +107,13 @@ browser -> Python traffic small at 2,000 tasks.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from designer.model import Design
+from designer.ui.canvas.delta import wire_message
 from designer.ui.canvas.edits import apply_edit
 from designer.ui.canvas.payload import canvas_payload, local_ids
 from designer.ui.canvas.protocol import NO_ACK, Ack, accept
@@ -98,7 +122,9 @@ __all__ = ["COMPONENT_NAME", "apply_edit", "canvas_payload", "dag_canvas", "loca
 
 COMPONENT_NAME = "designer.canvas"  # "<[project].name>.<[[tool.streamlit.component.components]].name>"
 BUILD_DIR = Path(__file__).resolve().parent / "frontend" / "build"
-_STATE = "_dag_canvas:{key}"  # st.session_state slot of one canvas: its Ack and the ops of this run
+# st.session_state slot of one canvas: its Ack, the ops of this run, and what it was sent last (the stream,
+# the seq, the payload and the message)
+_STATE = "_dag_canvas:{key}"
 
 _component: Callable[..., Any] | None = None
 
@@ -141,14 +167,16 @@ def dag_canvas(
 
     `on_edit(op)` is called once per new op, in order, from Streamlit's callback phase (before the
     page script runs); that is where the caller applies ops to its stored design (`apply_edit`) and
-    updates its selection / collapsed groups. `on_edits_done()` is called once after the ops of a batch
-    were applied and acknowledged (when there were any): the place for `st.rerun([fragment keys])`,
-    which ends the callback. See the module docstring for the data contract.
+    updates its selection / collapsed groups. `on_edits_done()` is called once after a batch's new
+    ops were all applied and acknowledged (not when a batch brings none), as the last thing the
+    canvas' callback does: it may call `st.rerun(...)`, which raises. See the module docstring for
+    the data contract.
     """
     import streamlit as st
 
     slot = _STATE.format(key=key)
-    state = st.session_state.setdefault(slot, {"ack": dict(NO_ACK), "fresh": []})
+    state = st.session_state.setdefault(slot, {"ack": dict(NO_ACK), "fresh": [], "stream": secrets.token_hex(4),
+                                               "seq": 0, "sent": None, "last": None})
 
     def _receive() -> None:
         value = st.session_state.get(key)
@@ -163,13 +191,27 @@ def dag_canvas(
             state["ack"] = {"client": ack["client"], "seq": op["seq"]}
             state["fresh"].append(op)
         if ops and on_edits_done is not None:
-            on_edits_done()
+            on_edits_done()  # last: st.rerun raises out of it
+
+    def _resync() -> None:
+        # The canvas cannot use the next delta (it holds another payload, or none): send it a whole one.
+        state["sent"] = None
 
     data = canvas_payload(design, instance=key, selected=selected, highlight=highlight,
                           edge_highlight=edge_highlight, collapsed=collapsed, focus=focus,
                           shown_at=shown_at, removed=removed, relayout_token=relayout_token, height=height,
                           ack=state["ack"], run=run)
-    _get_component()(key=key, data=data, height="content", on_edit_change=_receive)
+    # A delta is based on the previous message, which the browser may never have drawn: a run stopped
+    # early (st.rerun after this call, or a new rerun request) loses the messages Streamlit has not sent
+    # yet, and of two quick runs the browser may render only the newer. The message therefore repeats
+    # the last few small deltas ("prev"), so the canvas catches up from an older payload; if it holds
+    # none of their bases (a fresh mount, more was lost) it applies nothing and asks for a whole
+    # payload (`resync`). A delta is never applied to a payload it was not made from: stale at worst,
+    # never wrong (tests/browser/test_canvas.py drives both cases).
+    state["seq"] += 1
+    message = wire_message(data, state["seq"], state["sent"], state["last"], stream=state["stream"])
+    state["sent"], state["last"] = data, message
+    _get_component()(key=key, data=message, height="content", on_edit_change=_receive, on_resync_change=_resync)
     fresh: list[dict[str, Any]] = state["fresh"]
     state["fresh"] = []
     return fresh[-1] if fresh else None

@@ -62,6 +62,7 @@ def init_state() -> None:
         st.session_state.collapsed = frozenset()
         st.session_state.relayout = 0
         st.session_state.ops = 0
+        st.session_state.batches = 0
 
 
 def on_canvas_edit(op: dict) -> None:
@@ -76,10 +77,21 @@ def on_canvas_edit(op: dict) -> None:
         st.session_state.design = apply_edit(st.session_state.design, op)
 
 
+def on_canvas_edits_done() -> None:
+    """Runs once after a batch's ops were all applied (where an app could st.rerun a few fragments)."""
+    st.session_state.batches += 1
+
+
+def add_late_task_after_the_canvas() -> None:
+    st.session_state.late_due = True  # done once the canvas is drawn: see main()
+
+
 def python_side_controls(design: Design) -> None:
     cols = st.columns([1, 1, 1, 2, 2])
     if cols[0].button("Re-layout (from Python)"):
         st.session_state.relayout += 1
+    cols[0].toggle("Late task", key="late_toggle", on_change=add_late_task_after_the_canvas,
+                   help="Add a task after the canvas is drawn, then st.rerun")
     cols[1].toggle("Highlight cycles", value=True, key="hl_cycle")
     cols[2].toggle("Highlight critical path", value=False, key="hl_critical")
     # A few hundred options are plenty for a demo (thousands would slow every rerun down).
@@ -102,7 +114,7 @@ def python_side_controls(design: Design) -> None:
 def model_text(design: Design, findings: list[str]) -> str:
     positioned = sum(t.position is not None for t in design.tasks)
     head = (f"TASKS {len(design.tasks)} GROUPS {len(design.groups)} EDGES {len(design.edges)} "
-            f"POSITIONED {positioned} OPS {st.session_state.ops}")
+            f"POSITIONED {positioned} OPS {st.session_state.ops} BATCHES {st.session_state.batches}")
     if len(design.tasks) > FULL_TEXT_LIMIT:
         return head + "\nFINDINGS: " + " ".join(findings)
     return "\n".join([
@@ -132,7 +144,13 @@ def main() -> None:
     }
     dag_canvas(design, key="canvas", selected=st.session_state.selected, highlight=highlight,
                collapsed=st.session_state.collapsed, relayout_token=st.session_state.relayout,
-               height=520, on_edit=on_canvas_edit, run=run_number())
+               height=520, on_edit=on_canvas_edit, on_edits_done=on_canvas_edits_done, run=run_number())
+    if st.session_state.pop("late_due", False):
+        # This run's canvas message may never reach the browser (st.rerun stops the run, and Streamlit
+        # drops what it has not sent yet): the next message's delta is then based on one the canvas
+        # lacks, and it asks for a whole payload. The browser tests check that it ends up right.
+        st.session_state.design = add_task(design, Task(id=unique_id(design, "late"), operator="bash"))
+        st.rerun()
     st.code(model_text(design, [f"{f.code}:{f.message.split(':')[0]}" for f in report.findings]), language=None)
     finish_page()
 

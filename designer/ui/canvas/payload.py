@@ -1,10 +1,13 @@
 """Build the JSON the canvas frontend receives (Python -> JS). Pure: no Streamlit import.
 
-The payload is sent whole on every rerun (uncompressed, over the websocket), so it is kept small:
-keys whose value is the default (no group, no position, not mapped, no fan-out, no edge label) are
-left out, operator labels are sent once in `operators` rather than per task, and positions are whole
-pixels. A 2,000-task design is about 350 KB. The shape is documented in `designer.ui.canvas` (the
-data contract) and checked by tests/test_canvas_payload.py.
+Every rerun builds the whole payload; `delta.wire_message` then sends the canvas only what changed
+since the previous message, and the whole payload (uncompressed, over the websocket) only when it
+must: on the first run, after the canvas asked for it, or when a delta cannot say it. It is kept
+small for those: keys whose value is the default (no group, no position, not mapped, no fan-out, no
+edge label) are left out, operator labels are sent once in `operators` rather than per task, and
+positions are whole pixels. A 2,000-task design is about 390 KB. Items keep their design order, so
+a delta can keep the canvas' copy in the same order. The shape is documented in `designer.ui.canvas`
+(the data contract) and checked by tests/test_canvas_payload.py.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from designer.ids import Namespace, fan_out_ids
 from designer.model import Design, Edge, Group, Position, Task
 from designer.operators import catalog
 
-PAYLOAD_VERSION = 1
+PAYLOAD_VERSION = 2  # 2: sent as versioned messages, mostly deltas (see delta.py)
 HIGHLIGHT_KINDS = ("cycle", "critical", "diff-added", "diff-changed")
 # Kinds that mark a path: the canvas also highlights the edges between their tasks. Other kinds mark
 # exactly the boxes listed, and edges only as listed in `edge_highlight`.

@@ -8,10 +8,14 @@
 //    briefly undo the user's edit); the data that acknowledges it is synced instead.
 //  * Syncing is a diff (add / remove / move only what differs), never a rebuild, and positions that
 //    Python echoes back compare equal, so a rerun never moves anything.
+// Python sends mostly deltas against the payload the canvas holds (delta.js); a message the canvas
+// cannot use (another base, an unknown version, a broken shape) is not applied: the canvas keeps
+// showing what it has and asks for a whole payload (`resync`).
 import cytoscape from 'cytoscape';
 import edgehandles from 'cytoscape-edgehandles';
 
 import { applyCollapse, membersCentre, refOf, shown } from './collapse.js';
+import { readMessage } from './delta.js';
 import { makeHook } from './hook.js';
 import { installConnectHandle, installDropIntoGroups } from './interactions.js';
 import { elkPositions, placeNew } from './layout.js';
@@ -28,6 +32,8 @@ cytoscape.use(edgehandles);
 const FULL_LAYOUT_SHARE = 0.25; // more unplaced nodes than this share -> ELK lays out everything
 const MAX_FIT_ZOOM = 1.4;
 const READABLE_ZOOM = 0.5; // below this a 40 px box is too small to read: a found box is shown at 1:1
+const RESYNC_AFTER_MS = 3000; // an unanswered ask for a whole payload is repeated after this...
+const MAX_RESYNCS = 3; // ...this many times in a row at most (a newer app would answer in a format we cannot read)
 
 const HTML = `
 <div class="dagc-toolbar" role="toolbar">
@@ -60,7 +66,12 @@ export class DagCanvas {
     this.visibleOf = (id) => id;
     this.focus = null; // focus mode: the only design ids shown (null: all)
     this.seen = { graph: null, selected: null, collapsed: null, highlight: null, relayout: null, focus: null, ghosts: null };
-    this.stats = { syncs: 0, skipped: 0, layouts: 0, lastLayoutMs: null, lastSyncMs: null };
+    this.held = null; // {stream, seq, data}: the last message's payload, rebuilt whole (data is also this.data)
+    this.graphRev = 0; // bumped when held tasks, groups or edges change (sync diffs the graph only then)
+    this.fullGraphKey = null; // tasks, groups and edges of the last whole payload, as JSON
+    this.resyncs = { timer: null, tries: 0 };
+    this.stats = { syncs: 0, skipped: 0, layouts: 0, lastLayoutMs: null, lastSyncMs: null, fulls: 0, deltas: 0,
+      resyncs: 0, lastProblem: null };
     this.layoutRunning = false;
     this.fitted = false;
 
@@ -98,6 +109,7 @@ export class DagCanvas {
     this.resizeObserver.disconnect();
     document.removeEventListener('scroll', this.onPageScroll, { capture: true });
     cancelAnimationFrame(this.scrollFrame);
+    clearTimeout(this.resyncs.timer);
     if (this.eh) this.eh.destroy();
     this.cy.destroy();
     this.root.remove();
@@ -106,10 +118,18 @@ export class DagCanvas {
 
   // ---------------------------------------------------------------- Python -> canvas
 
-  /** Called by the component entry on every rerun whose data changed. */
-  update(data, api) {
+  /** Called by the component entry on every rerun whose data changed: `message` is a whole payload or a delta. */
+  update(message, api) {
     this.outbox.api = api;
-    this.data = data;
+    const got = readMessage(this.held, message);
+    if (got.same) return;
+    if (got.problem) {
+      this.stats.lastProblem = got.problem;
+      this.askResync();
+      return; // keep showing what we have
+    }
+    this.receive(got);
+    const { data } = this;
     if (data.height) this.container.style.height = `${data.height}px`;
     this.registerHook(data.instance || 'canvas');
     this.outbox.acknowledge(data.ack);
@@ -123,16 +143,44 @@ export class DagCanvas {
     this.syncedRun = data.run ?? null; // the page run whose payload is on screen (browser tests wait for it)
   }
 
+  /** Hold a usable message's payload (see readMessage) and note whether its graph changed. */
+  receive({ data, stream, seq, full, graphChanged }) {
+    this.held = { stream, seq, data };
+    this.data = data;
+    clearTimeout(this.resyncs.timer);
+    this.resyncs = { timer: null, tries: 0 };
+    if (full) {
+      this.stats.fulls += 1;
+      const key = JSON.stringify([data.tasks, data.groups, data.edges]);
+      if (key !== this.fullGraphKey) this.graphRev += 1;
+      this.fullGraphKey = key;
+    } else {
+      this.stats.deltas += 1;
+      if (graphChanged) { this.graphRev += 1; this.fullGraphKey = null; }
+    }
+  }
+
+  /** Ask Python for a whole payload: once at a time, again after RESYNC_AFTER_MS while no usable message
+   * came, at most MAX_RESYNCS times in a row. Python answers in the rerun the trigger causes. */
+  askResync() {
+    if (this.resyncs.timer) return; // asked already: the answer is on its way
+    if (this.resyncs.tries >= MAX_RESYNCS) { this.status('out of step with the app: reload the page'); return; }
+    if (!this.outbox.api) return;
+    this.resyncs.tries += 1;
+    this.stats.resyncs += 1;
+    this.outbox.api.setTriggerValue('resync', this.held ? this.held.seq : 0);
+    this.resyncs.timer = setTimeout(() => { this.resyncs.timer = null; this.askResync(); }, RESYNC_AFTER_MS);
+  }
+
   sync(data) {
     const t0 = performance.now();
     const { cy } = this;
-    const graphKey = JSON.stringify([data.tasks, data.groups, data.edges]);
     const collapsedKey = (data.groups || []).filter((g) => g.collapsed).map((g) => g.id).sort().join('\n');
     let unplaced = [];
     let structureChanged = false;
     let replaced = false;
-    if (graphKey !== this.seen.graph) {
-      this.seen.graph = graphKey;
+    if (this.graphRev !== this.seen.graph) {
+      this.seen.graph = this.graphRev;
       let added;
       ({ unplaced, structureChanged, added } = this.applyDiff(normalize(data)));
       replaced = added > cy.nodes().length / 2; // another design was opened: show all of it
@@ -288,8 +336,8 @@ export class DagCanvas {
   }
 
   /** Class "back" (drawn as a bow, see style.js) on edges whose target is left of their source. */
-  markBackEdges() {
-    this.cy.batch(() => this.cy.edges('.real, .meta').forEach((e) => {
+  markBackEdges(edges = this.cy.edges('.real, .meta')) {
+    this.cy.batch(() => edges.forEach((e) => {
       const s = e.source(); const t = e.target();
       const dx = s.position('x') - t.position('x');
       const back = dx > 20 && !s.ancestors().contains(t) && !t.ancestors().contains(s);
@@ -334,24 +382,43 @@ export class DagCanvas {
 
   applyHighlight(highlight, edgeHighlight = {}) {
     const { cy } = this;
-    const parentOf = (id) => { const p = cy.getElementById(id).parent(); return p.nonempty() ? p.id() : null; };
     const edges = this.readGraph().edges;
     const classes = [...PATH_KINDS, ...MARK_KINDS].map((kind) => `hl-${kind}`);
     cy.batch(() => {
       cy.elements(classes.map((c) => `.${c}`).join(', ')).removeClass(classes.join(' '));
       for (const kind of [...PATH_KINDS, ...MARK_KINDS]) {
-        const ids = highlight[kind] || [];
-        for (const id of ids) cy.getElementById(this.visibleOf(id)).addClass(`hl-${kind}`);
-        const marked = PATH_KINDS.includes(kind) ? highlightEdges(ids, edges, parentOf) : markedEdges(edgeHighlight[kind], edges);
-        for (const id of marked) cy.getElementById(id).addClass(`hl-${kind}`);
+        for (const id of highlight[kind] || []) cy.getElementById(this.visibleOf(id)).addClass(`hl-${kind}`);
       }
+      this.addEdgeHighlights(highlight, edgeHighlight, edges);
     });
+  }
+
+  /** Highlight classes on `edges` (a Map as readGraph gives) by the rules of applyHighlight. */
+  addEdgeHighlights(highlight, edgeHighlight, edges) {
+    const { cy } = this;
+    const parentOf = (id) => { const p = cy.getElementById(id).parent(); return p.nonempty() ? p.id() : null; };
+    for (const kind of [...PATH_KINDS, ...MARK_KINDS]) {
+      const ids = highlight[kind] || [];
+      const marked = PATH_KINDS.includes(kind) ? highlightEdges(ids, edges, parentOf) : markedEdges(edgeHighlight[kind], edges);
+      for (const id of marked) cy.getElementById(id).addClass(`hl-${kind}`);
+    }
   }
 
   // ---------------------------------------------------------------- canvas -> Python
 
   /** Send an op to Python (see outbox.js). */
   emit(op) { this.outbox.push(op); }
+
+  /** Hold the canvas' redraw until the ops of this event have left. They leave through Streamlit's own
+   * setTimeout(0), and the browser draws the frame an input event asks for before running timers: that
+   * redraw (40-80 ms at 500 tasks) came first. A Cytoscape batch skips frames; it ends in a timer queued
+   * after Streamlit's (timers run in order), so the edit is drawn one frame later. */
+  drawAfterSending() {
+    if (this.drawHeld) return;
+    this.drawHeld = true;
+    this.cy.startBatch();
+    queueMicrotask(() => setTimeout(() => { this.drawHeld = false; this.cy.endBatch(); }, 0)); // after the outbox's
+  }
 
   /** Positions to report for `ids`: leaves and every group box (hidden members of stand-ins too). */
   emitMove(ids) {
@@ -376,9 +443,19 @@ export class DagCanvas {
 
   connect(upstream, downstream) {
     if (!this.canConnect(upstream, downstream)) return;
-    this.cy.add({ group: 'edges', classes: 'real', data: { id: edgeId(upstream, downstream), source: upstream, target: downstream, label: '' } });
-    this.refreshCollapse();
-    this.emit({ op: 'connect', upstream, downstream });
+    this.emit({ op: 'connect', upstream, downstream }); // first: it leaves as soon as this event is handled
+    this.drawAfterSending();
+    const { cy } = this;
+    const id = edgeId(upstream, downstream);
+    const edge = cy.add({ group: 'edges', classes: 'real', data: { id, source: upstream, target: downstream, label: '' } });
+    if (this.collapsed.size || cy.$('.proxy').nonempty()) {
+      this.refreshCollapse(); // the edge may need re-routing to a stand-in box
+    } else {
+      // Only the new edge needs styling (re-marking every edge made the release ~20 ms slower at 500 tasks).
+      const data = this.data || {};
+      this.addEdgeHighlights(data.highlight || {}, data.edge_highlight || {}, new Map([[id, { id, source: upstream, target: downstream }]]));
+      this.markBackEdges(edge);
+    }
     this.status(`${upstream} → ${downstream}`);
   }
 

@@ -58,7 +58,7 @@ export function makeHook(canvas) {
     state() {
       const { outbox } = canvas;
       return { client: outbox.client, seq: outbox.seq, outbox: outbox.ops.length, layoutRunning: canvas.layoutRunning,
-        zoom: cy.zoom(), pan: { ...cy.pan() }, ...canvas.stats, ...outbox.stats };
+        zoom: cy.zoom(), pan: { ...cy.pan() }, held: canvas.held ? canvas.held.seq : null, ...canvas.stats, ...outbox.stats };
     },
     /** The page run (payload `run`) whose data the canvas last drew, or null. */
     syncedRun() { return canvas.syncedRun ?? null; },

@@ -32,6 +32,9 @@ export function installConnectHandle(canvas) {
   const eh = cy.edgehandles({
     snap: false, // we choose the target ourselves (see nodeAt)
     hoverDelay: 0,
+    // Its default sets and clears a style on every edge at the start and end of each gesture: a restyle
+    // of the whole graph on the mouse release. Our hit test (nodeAt) ignores edges anyway.
+    noEdgeEventsInDraw: false,
     canConnect: (s, t) => t.nonempty() && canvas.canConnect(refOf(s), refOf(t)),
     edgeParams: () => ({ data: { label: '' } }),
   });

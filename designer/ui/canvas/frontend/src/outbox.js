@@ -28,13 +28,14 @@ export class Outbox {
   /** True while some op is queued or not yet acknowledged. */
   get pending() { return this.queued || this.ops.length > 0; }
 
-  /** Queue an op. Ops of one event-loop turn go out together (one rerun). */
+  /** Queue an op. Ops of one event (one task) go out together, as soon as its handlers are done: a
+   * microtask, not a timer, which would wait for the frame the edit makes the canvas draw. */
   push(op) {
     this.seq += 1;
     this.ops.push({ ...op, seq: this.seq });
     if (!this.queued) {
       this.queued = true;
-      setTimeout(() => { this.queued = false; this.send(); }, 0);
+      queueMicrotask(() => { this.queued = false; this.send(); });
     }
   }
 
