@@ -67,7 +67,7 @@ def test_move_records_task_and_group_positions(design):
                                                           "quality": {"x": 300.25, "y": 40}}})
     assert task(new, "start").position == Position(x=10, y=-2.5)
     assert group(new, "quality").position == Position(x=300.25, y=40)
-    assert task(new, "report").position is None
+    assert task(new, "report").position == task(design, "report").position  # not moved: kept
 
 
 def test_move_ignores_unknown_ids_and_bad_points(design):
