@@ -86,6 +86,18 @@ def test_dragging_a_task_into_a_nested_group_and_out_again(demo):
     assert demo.evaluate("() => window.__dagCanvas.canvas.parentOf('report')") is None
 
 
+def test_a_drop_lands_where_it_is_made_after_the_page_above_the_canvas_changed(demo):
+    """A panel above the canvas that reruns alone can grow or shrink (a message appears) and move the canvas
+    on the page without any scroll or resize event: the drop must still land in the group under the pointer."""
+    demo.evaluate("() => { const shim = document.createElement('div'); shim.style.height = '90px';"
+                  " const root = window.__dagCanvas.canvas.canvas.root; root.parentNode.insertBefore(shim, root); }")
+    r, q = box(demo, "report"), box(demo, "quality")  # measured where the boxes now are
+    with app_run(demo):
+        drag(demo, (r["cx"], r["cy"]), (q["cx"], q["y2"] - 12))
+    settle(demo)
+    assert demo.evaluate("() => window.__dagCanvas.canvas.parentOf('report')") == "quality"
+
+
 def test_dragging_a_group_out_of_its_parent_and_back_in(demo):
     q, dp = box(demo, "quality"), box(demo, "data_processing")
     grip = (q["x1"] + 8, q["y2"] - 8)  # the group's own padding, not one of its tasks

@@ -102,6 +102,13 @@ export class DagCanvas {
       this.scrollFrame = requestAnimationFrame(() => { this.scrollFrame = null; this.cy.resize(); });
     };
     document.addEventListener('scroll', this.onPageScroll, { capture: true, passive: true });
+    // The page can also move the canvas without a scroll or a resize: a panel above it that reruns alone
+    // grows or shrinks (a message appears). Cytoscape's cached place would then put a drop off by that
+    // much, so it is forgotten whenever a pointer arrives or presses (before Cytoscape's own mousedown).
+    this.onPointer = () => this.cy.renderer().invalidateContainerClientCoordsCache();
+    for (const type of ['pointerenter', 'pointerdown']) {
+      this.container.addEventListener(type, this.onPointer, { capture: true, passive: true });
+    }
   }
 
   destroy() {
