@@ -6,10 +6,9 @@ For random layered designs (bench/designs.py) of each size it prints:
 1. first canvas: the design YAML uploaded through the sidebar's file uploader until the canvas has
    drawn the run that opened it and Python has stored the positions (canvas idle, rerun finished):
    below 300 tasks ELK lays the design out in the browser, from 300 Python does and the design opens
-   with its groups collapsed (they are then expanded, untimed, for the edits); and the page's first
-   load with the default sample (a new page per size).
+   with its groups collapsed (they are then expanded, untimed, for the edits).
 2. edit round trip: from the edit until the Findings panel shows the cycle finding DD005 and the
-   canvas is idle (median of --repeat edits, each undone with the app's "↶ Undo" button):
+   canvas is idle (--repeat edits, each undone with the app's "↶ Undo" button; median and range):
    - "mouse": an edge drawn with the mouse from a task back to one of its ancestors. The view is
      first fitted to the two boxes (through the test hook, as a user would zoom and pan), and the
      pair spans as many layers as fit on screen at zoom >= MIN_ZOOM: ELK puts layers of a big
@@ -17,20 +16,25 @@ For random layered designs (bench/designs.py) of each size it prints:
    - "connect()": last layer -> a first-layer ancestor, the issue's example, which no zoom shows
      at once at 2,000 tasks; the op goes through the canvas' own code path (`connect`, what the
      mouse gesture calls), so only the pointer events are skipped.
-   "rerun done" is when Streamlit has also finished the script run.
-3. the websocket bytes the browser receives for one edit's rerun (median), beside the canvas
-   payload of that design (`canvas_payload` as JSON, with positions and the cycle edge).
-It also checks that no full re-layout (ELK) ran during the edits. Targets (from the issue): an edit
-round trip under 500 ms at 500 tasks and under 1.5 s at 2,000, with no full re-layout on each edit.
+   "rerun done" is when Streamlit has also finished the run; "script ms" the run marks' time of the
+   panels the edit reran (designer.ui.panels), which are named.
+3. the websocket bytes the browser receives for one edit's rerun, and the canvas' messages among them
+   (a versioned delta, designer/ui/canvas/delta.py), beside the whole canvas payload of that design.
+4. the initial page load of the default sample, --repeat times, each in a new browser context (after
+   one untimed load: the server's first session imports the app).
+It also checks that no full re-layout (ELK) ran during the edits. Targets (issue 12), each printed with
+its median and range: edit -> findings under 200 ms at 50 and 500 tasks and under 600 ms at 2,000;
+websocket bytes per edit under 20 KB at every size; initial page load under 2 s; no re-layout on edits.
 
 The browser window is 1920 x 1080. Designs of fewer than 500 tasks use layers of n/5 tasks (not
 100), so they have layers to close a cycle across. Uses the browser tests' harness: Debian's
 /usr/bin/chromium, and a server on a free port that is stopped by its PID.
 
-Last measured (2 cores, another test run beside it; medians of 5): edit round trip by mouse 192 /
-326 / 654 ms at 50 / 500 / 2,000 tasks (connect(): 194 / 252 / 624 ms), no re-layout during edits;
-first canvas 0.8 / 2.7 / 9.4 s (ELK 0.2 / 1.8 / 7.1 s); 19 / 101 / 399 KB received per edit
-against a canvas payload of 9 / 87 / 389 KB; first page load 1.6 s.
+Last measured (2 cores, nothing else running; 5 repeats, median (range)): edit -> findings by mouse
+154 (143-158) / 192 (148-269) / 360 (261-503) ms at 50 / 500 / 2,000 tasks, by connect() 123 / 163 /
+347 ms; 7.4 / 7.4 / 7.7 KB received per edit (the canvas' share 1.0 KB) against whole payloads of 9 /
+86 / 386 KB; initial page load 1.43 s (1.39-1.52); no re-layout during edits; first canvas 0.83 /
+0.91 / 2.07 s. Before this work (issue 12's table): 548 / 704 / 2,044 ms, 19 / 101 / 399 KB, 4.1 s.
 """
 
 from __future__ import annotations
@@ -345,7 +349,7 @@ def report(rows: list[dict], loads: list[float], repeat: int) -> None:
     print("-" * len(header))
     for r in rows:
         span = f"({r['mouse_min']:.0f}-{r['mouse_max']:.0f})"
-        print(f"{r['tasks']:>5} {r['edges']:>5} {r['yaml_kb']:>7.0f} | {r['open_s']:>14.2f} {r['elk_ms']:>6} | "
+        print(f"{r['tasks']:>5} {r['edges']:>5} {r['yaml_kb']:>7.0f} | {r['open_s']:>14.2f} {r['elk_ms'] or '-':>6} | "
               f"{r['mouse_ms']:>13.0f} {span:>11} {r['done_ms']:>10.0f} {r['script_ms']:>9.0f} {r['ack_ms']:>6.0f} "
               f"{r['sync_ms']:>7.0f} | "
               f"{r['long_ms']:>12.0f} | {r['ws_kb']:>10.1f} {r['canvas_kb']:>9.1f} {r['payload_kb']:>10.0f} | "

@@ -1,6 +1,8 @@
 """Editing panels: palette, task/group properties, DAG settings, bulk table, bitshift text and stamps.
 
-Every change goes through `state.apply` with a pure edit, so undo/redo and error messages work alike.
+Every change is a pure edit made through `state.try_edit` (in a callback, then `panels.refresh`) or
+`state.apply` (in a form's body, then a full rerun), so undo/redo and error messages work alike. Each
+panel's widget keys carry `panels.version`, so a form starts afresh exactly when what it edits changed.
 """
 
 from __future__ import annotations
