@@ -1,14 +1,15 @@
 """Editing panels: palette, task/group properties, DAG settings, bulk table, bitshift text and stamps.
 
-Every change is a pure edit made through `state.try_edit` (in a callback, then `panels.refresh`) or
-`state.apply` (in a form's body, then a full rerun), so undo/redo and error messages work alike. Each
-panel's widget keys carry `panels.version`, so a form starts afresh exactly when what it edits changed.
+Every change is a pure edit made in the submit's callback (`state.try_edit`, then `panels.refresh`: one run
+of the panels it changed), so undo/redo and error messages work alike; only the bulk table, whose edits
+exist in the body, applies there (`state.apply`, then a full rerun). A refused edit's reason shows under
+its form, whose input is kept. Each panel's widget keys carry `panels.version`, so a form starts afresh
+exactly when what it edits changed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import zlib
 
 import pandas as pd
 import streamlit as st
@@ -29,6 +30,29 @@ def _group_options(exclude: str | None = None) -> list[str]:
 
 def _group_value(choice: str) -> str | None:
     return None if choice == NO_GROUP else choice
+
+
+def _done(panel: str, problem: str | None) -> None:
+    """End a form's callback: keep a refused edit's reason for `panel` to show under its form (whose input
+    is kept), and rerun what changed, `panel` included."""
+    refused = {k: v for k, v in st.session_state.get("refused", {}).items() if k != panel}
+    st.session_state.refused = {**refused, panel: problem} if problem else refused
+    panels.refresh(panel)
+
+
+def _refusal(panel: str) -> None:
+    """Show (once) why the last edit made in `panel` was refused."""
+    problem = st.session_state.get("refused", {}).get(panel)
+    if problem:
+        st.session_state.refused = {k: v for k, v in st.session_state.refused.items() if k != panel}
+        st.error(problem)
+
+
+def _values(key: str, fields: dict[str, str]) -> dict:
+    """What a submitted form holds, in its submit's callback: {field: the value of widget `key:suffix`} for
+    the fields whose widget the form has."""
+    ss = st.session_state
+    return {name: ss[f"{key}:{suffix}"] for name, suffix in fields.items() if f"{key}:{suffix}" in ss}
 
 
 def _toolbar_shows() -> tuple:
@@ -58,11 +82,7 @@ def _group_ids() -> tuple[str, ...]:
     return tuple(g.id for g in state.design().groups)
 
 
-def _palette_shows() -> tuple:
-    return _group_ids(), st.session_state.get("refused", {}).get("palette")
-
-
-@panels.panel("palette", _palette_shows)
+@panels.panel("palette", _group_ids)
 def palette() -> None:
     """Add a task of any catalog operator (or a custom class path). Applied in the submit's callback, so
     one run shows it; a refused id stays in the box with the reason under it."""
@@ -75,9 +95,7 @@ def palette() -> None:
         st.text_input("Task id", key=f"palette_id:{rev}", placeholder="e.g. load_orders")
         st.selectbox("Group", _group_options(), key="palette_group")
         st.form_submit_button("Add task", width="stretch", on_click=_add_from_palette, args=(rev,))
-    refused = st.session_state.get("refused", {}).pop("palette", None)
-    if refused:
-        st.error(refused)
+    _refusal("palette")
 
 
 def _add_from_palette(rev: int) -> None:
@@ -86,10 +104,8 @@ def _add_from_palette(rev: int) -> None:
     operator = (ss.get("palette_custom") or "").strip() if spec.free_args else spec.key
     wanted = (ss.get(f"palette_id:{rev}") or "").strip() or edits.unique_id(state.design(), spec.key)
     group = _group_value(ss.palette_group)
-    problem = state.try_edit(lambda d: edits.add_task(d, Task(id=wanted, operator=operator, group=group)),
-                             f"Added task {wanted}", selection=[wanted])
-    ss.refused = {**ss.get("refused", {}), "palette": problem} if problem else ss.get("refused", {})
-    panels.refresh("palette")
+    _done("palette", state.try_edit(lambda d: edits.add_task(d, Task(id=wanted, operator=operator, group=group)),
+                                    f"Added task {wanted}", selection=[wanted]))
 
 
 def _task_ids() -> tuple[str, ...]:
@@ -98,23 +114,27 @@ def _task_ids() -> tuple[str, ...]:
 
 @panels.panel("new_group", lambda: (_group_ids(), _task_ids(), tuple(state.selected())))
 def new_group() -> None:
-    with st.form("new_group", border=False):
-        group_id = st.text_input("Group id", key=f"new_group_id:{panels.version('new_group')}")
-        parent = st.selectbox("Inside", _group_options(), key="new_group_parent")
+    key = f"new_group:{panels.version('new_group')}"
+    with st.form(key, border=False):
+        st.text_input("Group id", key=f"{key}:id")
+        st.selectbox("Inside", _group_options(), key="new_group_parent")
         task_ids = [t.id for t in state.design().tasks]
         chosen = [i for i in state.selected() if i in set(task_ids)]
-        # Keyed by the selection: a keyed widget keeps its first default, and this one should follow
-        # what is selected on the canvas.
-        selection_key = zlib.crc32("\n".join(chosen).encode())
-        members = st.multiselect("Move these tasks into it", task_ids, default=chosen,
-                                 key=f"new_group_members:{selection_key}")
-        if st.form_submit_button("Create group", width="stretch"):
-            def edit(d):
-                d = edits.add_group(d, Group(id=group_id.strip(), parent=_group_value(parent)))
-                for member in members:
-                    d = edits.move_to_group(d, member, group_id.strip())
-                return d
-            state.apply(edit, f"Created group {group_id.strip()}", selection=[group_id.strip()])
+        st.multiselect("Move these tasks into it", task_ids, default=chosen, key=f"{key}:members")
+        st.form_submit_button("Create group", width="stretch", on_click=_create_group, args=(key,))
+    _refusal("new_group")
+
+
+def _create_group(key: str) -> None:
+    values = _values(key, {"id": "id", "members": "members"})
+    group_id, parent = values["id"].strip(), _group_value(st.session_state.new_group_parent)
+
+    def edit(d):
+        d = edits.add_group(d, Group(id=group_id, parent=parent))
+        for member in values["members"]:
+            d = edits.move_to_group(d, member, group_id)
+        return d
+    _done("new_group", state.try_edit(edit, f"Created group {group_id}", selection=[group_id]))
 
 
 def _picked(key: str) -> None:
@@ -166,38 +186,45 @@ def _task_form(task: Task) -> None:
     }
     with st.form(key, border=False):
         groups = forms.with_current(_group_options(), shown["group"])
-        entered = {"group": st.selectbox("Group", groups, index=groups.index(shown["group"]), key=f"{key}:group")}
-        entered["task_id"] = st.text_input("Airflow task_id within the group", shown["task_id"], key=f"{key}:task_id",
-                                           placeholder=task.id, help="Empty: the id. Two groups may each hold a "
-                                           "task Airflow calls extract; their ids in the design differ.")
+        st.selectbox("Group", groups, index=groups.index(shown["group"]), key=f"{key}:group")
+        st.text_input("Airflow task_id within the group", shown["task_id"], key=f"{key}:task_id", placeholder=task.id,
+                      help="Empty: the id. Two groups may each hold a task Airflow calls extract; their ids in the "
+                           "design differ.")
         rules = [r.value for r in TriggerRule]
-        entered["trigger_rule"] = st.selectbox("Trigger rule", rules, index=rules.index(shown["trigger_rule"]),
-                                               key=f"{key}:rule")
+        st.selectbox("Trigger rule", rules, index=rules.index(shown["trigger_rule"]), key=f"{key}:trigger_rule")
         if free:
-            raw_free = forms.free_args_editor(task.args, f"{key}:free")
+            forms.free_args_editor(task.args, f"{key}:free")
         else:
-            raws = forms.operator_args_form(spec, task.args, key)
+            forms.operator_args_form(spec, task.args, f"{key}:arg")
         if branching:
-            entered["branches"] = st.multiselect("Branches it may choose", downstream, default=shown["branches"],
-                                                 key=f"{key}:branches")
+            st.multiselect("Branches it may choose", downstream, default=shown["branches"], key=f"{key}:branches")
         c1, c2, c3 = st.columns(3)
-        entered["retries"] = c1.text_input("retries", shown["retries"], key=f"{key}:retries")
-        entered["pool"] = c2.text_input("pool", shown["pool"], key=f"{key}:pool")
-        entered["estimate"] = c3.number_input("estimated minutes", min_value=0.0, max_value=MAX_MINUTES,
-                                              value=shown["estimate"],
-                                              key=f"{key}:estimate")
-        if st.form_submit_button("Apply", type="primary", width="stretch"):
-            try:
-                update = _task_changes(task, forms.changed(shown, entered))
-                args = forms.parse_free_args(raw_free, task.args) if free else forms.parse_args(spec, raws, task.args)
-            except (forms.FormError, ValueError) as exc:
-                st.error(str(exc))
-                return
-            if args != task.args:
-                update["args"] = args
-            group = update.pop("group", task.group)
-            state.apply(lambda d: edits.move_to_group(edits.update_task(d, task.id, **update), task.id, group),
-                        f"Updated {task.id}")
+        c1.text_input("retries", shown["retries"], key=f"{key}:retries")
+        c2.text_input("pool", shown["pool"], key=f"{key}:pool")
+        c3.number_input("estimated minutes", min_value=0.0, max_value=MAX_MINUTES, value=shown["estimate"],
+                        key=f"{key}:estimate")
+        st.form_submit_button("Apply", type="primary", width="stretch", on_click=_apply_task_form,
+                              args=(task, key, shown))
+
+
+def _apply_task_form(task: Task, key: str, shown: dict) -> None:
+    """Apply the fields of the task form `key` that the user changed (forms.changed)."""
+    ss = st.session_state
+    spec = operator_spec(task.operator)
+    try:
+        update = _task_changes(task, forms.changed(shown, _values(key, {name: name for name in shown})))
+        if spec is None or spec.free_args:
+            args = forms.parse_free_args(ss[f"{key}:free"], task.args)
+        else:
+            args = forms.parse_args(spec, {name: ss[f"{key}:arg:{name}"] for name in spec.args}, task.args)
+    except (forms.FormError, ValueError) as exc:
+        _done("properties", str(exc))
+        return
+    if args != task.args:
+        update["args"] = args
+    group = update.pop("group", task.group)
+    _done("properties", state.try_edit(
+        lambda d: edits.move_to_group(edits.update_task(d, task.id, **update), task.id, group), f"Updated {task.id}"))
 
 
 def _task_changes(task: Task, changes: dict) -> dict:
@@ -232,41 +259,54 @@ def _group_form(group: Group) -> None:
     }
     with st.form(key, border=False):
         options = forms.with_current(_group_options(exclude=group.id), shown["parent"])
-        entered = {
-            "group_id": st.text_input("Airflow group_id within the parent", shown["group_id"], key=f"{key}:group_id",
-                                      placeholder=group.id, help="Empty: the id."),
-            "parent": st.selectbox("Inside", options, index=options.index(shown["parent"]), key=f"{key}:parent"),
-            "tooltip": st.text_input("Tooltip", shown["tooltip"], key=f"{key}:tooltip"),
-            "ui_color": st.color_picker("Colour", shown["ui_color"], key=f"{key}:color"),
-            "prefix_group_id": st.checkbox("Prefix task ids with the group id", shown["prefix_group_id"],
-                                           key=f"{key}:prefix"),
-            "retries": st.text_input("retries for its tasks", shown["retries"], key=f"{key}:retries"),
-        }
-        if st.form_submit_button("Apply", type="primary", width="stretch"):
-            update = forms.changed(shown, entered)
-            if "group_id" in update:
-                update["group_id"] = update["group_id"].strip() or None
-            if "parent" in update:
-                update["parent"] = _group_value(update["parent"])
-            if "retries" in update:
-                retries = update.pop("retries")
-                try:
-                    value = int(retries) if retries.strip() else None
-                except ValueError:
-                    st.error(f"retries must be a whole number, got {retries!r}")
-                    return
-                update["default_args"] = group.default_args.model_copy(update={"retries": value}).model_dump()
-            state.apply(lambda d: edits.update_group(d, group.id, **update), f"Updated group {group.id}")
+        st.text_input("Airflow group_id within the parent", shown["group_id"], key=f"{key}:group_id",
+                      placeholder=group.id, help="Empty: the id.")
+        st.selectbox("Inside", options, index=options.index(shown["parent"]), key=f"{key}:parent")
+        st.text_input("Tooltip", shown["tooltip"], key=f"{key}:tooltip")
+        st.color_picker("Colour", shown["ui_color"], key=f"{key}:ui_color")
+        st.checkbox("Prefix task ids with the group id", shown["prefix_group_id"], key=f"{key}:prefix_group_id")
+        st.text_input("retries for its tasks", shown["retries"], key=f"{key}:retries")
+        st.form_submit_button("Apply", type="primary", width="stretch", on_click=_apply_group_form,
+                              args=(group, key, shown))
+
+
+def _apply_group_form(group: Group, key: str, shown: dict) -> None:
+    """Apply the fields of the group form `key` that the user changed."""
+    update = forms.changed(shown, _values(key, {name: name for name in shown}))
+    if "group_id" in update:
+        update["group_id"] = update["group_id"].strip() or None
+    if "parent" in update:
+        update["parent"] = _group_value(update["parent"])
+    if "retries" in update:
+        retries = update.pop("retries")
+        try:
+            value = int(retries) if retries.strip() else None
+        except ValueError:
+            _done("properties", f"retries must be a whole number, got {retries!r}")
+            return
+        update["default_args"] = group.default_args.model_copy(update={"retries": value}).model_dump()
+    _done("properties", state.try_edit(lambda d: edits.update_group(d, group.id, **update),
+                                       f"Updated group {group.id}"))
 
 
 def _rename_delete(item_id: str) -> None:
     c1, c2 = st.columns([3, 1])
-    new_id = c1.text_input("Rename to", item_id, key=f"rename:{item_id}:{panels.version('properties')}")
-    if c1.button("Rename", key=f"rename_btn:{item_id}") and new_id != item_id:
-        state.apply(lambda d: edits.rename(d, item_id, new_id.strip()), f"Renamed {item_id} to {new_id.strip()}",
-                    selection=[new_id.strip()])
-    if c2.button("Delete", key=f"delete:{item_id}", type="secondary"):
-        state.apply(lambda d: edits.remove(d, [item_id]), f"Deleted {item_id}", selection=[])
+    key = f"rename:{item_id}:{panels.version('properties')}"
+    c1.text_input("Rename to", item_id, key=key)
+    c1.button("Rename", key=f"rename_btn:{item_id}", on_click=_rename, args=(item_id, key))
+    c2.button("Delete", key=f"delete:{item_id}", type="secondary", on_click=_delete, args=(item_id,))
+    _refusal("properties")
+
+
+def _rename(item_id: str, key: str) -> None:
+    new_id = st.session_state[key].strip()
+    if new_id != item_id:
+        _done("properties", state.try_edit(lambda d: edits.rename(d, item_id, new_id),
+                                           f"Renamed {item_id} to {new_id}", selection=[new_id]))
+
+
+def _delete(item_id: str) -> None:
+    _done("properties", state.try_edit(lambda d: edits.remove(d, [item_id]), f"Deleted {item_id}", selection=[]))
 
 
 @panels.panel("dag_settings", lambda: state.design().dag)
@@ -281,26 +321,28 @@ def dag_settings() -> None:
         "tags": ", ".join(dag.tags), "max_active_tasks": dag.max_active_tasks,
     }
     with st.form(key, border=False):
-        entered = {
-            "dag_id": st.text_input("dag_id", shown["dag_id"], key=f"{key}:id"),
-            "description": st.text_input("Description", shown["description"], key=f"{key}:desc"),
-            "schedule": st.text_input("Schedule (cron or preset; empty for manual runs)", shown["schedule"],
-                                      key=f"{key}:schedule", disabled=not plain_schedule,
-                                      help=None if plain_schedule else "Kept as it is; change it in the design file."),
-            "start_date": st.date_input("Start date", shown["start_date"], key=f"{key}:start",
-                                        help="The time of day and the timezone are kept."),
-            "catchup": st.checkbox("Catch up missed runs", shown["catchup"], key=f"{key}:catchup"),
-        }
+        st.text_input("dag_id", shown["dag_id"], key=f"{key}:dag_id")
+        st.text_input("Description", shown["description"], key=f"{key}:description")
+        st.text_input("Schedule (cron or preset; empty for manual runs)", shown["schedule"], key=f"{key}:schedule",
+                      disabled=not plain_schedule,
+                      help=None if plain_schedule else "Kept as it is; change it in the design file.")
+        st.date_input("Start date", shown["start_date"], key=f"{key}:start_date",
+                      help="The time of day and the timezone are kept.")
+        st.checkbox("Catch up missed runs", shown["catchup"], key=f"{key}:catchup")
         c1, c2 = st.columns(2)
-        entered["owner"] = c1.text_input("Owner", shown["owner"], key=f"{key}:owner")
-        entered["retries"] = c2.number_input("Retries (all tasks)", 0, 100, shown["retries"], key=f"{key}:retries",
-                                             placeholder="not set")
-        entered["tags"] = st.text_input("Tags (comma separated)", shown["tags"], key=f"{key}:tags")
-        entered["max_active_tasks"] = st.number_input("max_active_tasks", 1, 10_000, shown["max_active_tasks"],
-                                                      key=f"{key}:mat", placeholder="Airflow's default")
-        if st.form_submit_button("Apply", type="primary", width="stretch"):
-            changes = _dag_changes(dag, forms.changed(shown, entered))
-            state.apply(lambda d: edits.update_dag(d, **changes), "Updated DAG settings")
+        c1.text_input("Owner", shown["owner"], key=f"{key}:owner")
+        c2.number_input("Retries (all tasks)", 0, 100, shown["retries"], key=f"{key}:retries", placeholder="not set")
+        st.text_input("Tags (comma separated)", shown["tags"], key=f"{key}:tags")
+        st.number_input("max_active_tasks", 1, 10_000, shown["max_active_tasks"], key=f"{key}:max_active_tasks",
+                        placeholder="Airflow's default")
+        st.form_submit_button("Apply", type="primary", width="stretch", on_click=_apply_dag_form,
+                              args=(dag, key, shown))
+    _refusal("dag_settings")
+
+
+def _apply_dag_form(dag, key: str, shown: dict) -> None:
+    changes = _dag_changes(dag, forms.changed(shown, _values(key, {name: name for name in shown})))
+    _done("dag_settings", state.try_edit(lambda d: edits.update_dag(d, **changes), "Updated DAG settings"))
 
 
 def _dag_changes(dag, changes: dict) -> dict:
@@ -393,25 +435,34 @@ def apply_table(design, rows: list[dict]):
 def bitshift_box() -> None:
     st.code(dsl.render(state.design()) or "# no edges yet", language="python")
     # Keyed by the panel's version: the text stays after a refused edit and is cleared after a successful one.
-    with st.form(f"dsl:{panels.version('bitshift')}", border=False):
-        text = st.text_area("Add tasks and edges", key=f"dsl_text:{panels.version('bitshift')}", height=80,
-                            placeholder="extract >> [transform_a, transform_b] >> merge >> load")
-        operator = st.selectbox("Operator for new tasks", list(catalog()), index=0, key="dsl_operator")
-        if st.form_submit_button("Add", width="stretch"):
-            state.apply(lambda d: dsl.apply(d, text, operator), "Added from the bitshift text")
+    key = f"dsl:{panels.version('bitshift')}"
+    with st.form(key, border=False):
+        st.text_area("Add tasks and edges", key=f"{key}:text", height=80,
+                     placeholder="extract >> [transform_a, transform_b] >> merge >> load")
+        st.selectbox("Operator for new tasks", list(catalog()), index=0, key="dsl_operator")
+        st.form_submit_button("Add", width="stretch", on_click=_add_bitshift, args=(key,))
+    _refusal("bitshift")
+
+
+def _add_bitshift(key: str) -> None:
+    text, operator = st.session_state[f"{key}:text"], st.session_state.dsl_operator
+    _done("bitshift", state.try_edit(lambda d: dsl.apply(d, text, operator), "Added from the bitshift text"))
 
 
 @panels.panel("stamps", lambda: (_task_ids(), _group_ids()))
 def stamps() -> None:
     with st.form("stamps", border=False):
-        kind = st.selectbox("Pattern", list(patterns.STAMPS), key="stamp_kind")
-        name = st.text_input("Group name", key="stamp_name", placeholder="leave empty for a default name")
+        st.selectbox("Pattern", list(patterns.STAMPS), key="stamp_kind")
+        st.text_input("Group name", key="stamp_name", placeholder="leave empty for a default name")
         design = state.design()
-        after = st.selectbox("After", ["(nothing)", *(t.id for t in design.tasks), *(g.id for g in design.groups)],
-                             key="stamp_after")
-        if st.form_submit_button("Stamp", width="stretch"):
-            stamp = patterns.STAMPS[kind]
-            kwargs = {"after": None if after == "(nothing)" else after}
-            if name.strip():
-                kwargs["name"] = name.strip()
-            state.apply(lambda d: stamp(d, **kwargs), f"Stamped {kind}")
+        st.selectbox("After", ["(nothing)", *(t.id for t in design.tasks), *(g.id for g in design.groups)],
+                     key="stamp_after")
+        st.form_submit_button("Stamp", width="stretch", on_click=_stamp)
+    _refusal("stamps")
+
+
+def _stamp() -> None:
+    ss = st.session_state
+    kind, name, after = ss.stamp_kind, (ss.get("stamp_name") or "").strip(), ss.stamp_after
+    kwargs = {"after": None if after == "(nothing)" else after, **({"name": name} if name else {})}
+    _done("stamps", state.try_edit(lambda d: patterns.STAMPS[kind](d, **kwargs), f"Stamped {kind}"))

@@ -3,7 +3,8 @@
 Every panel ends each of its runs with a mark carrying a run number that only grows; a panel whose mark
 has a higher number after an edit ran for that edit. Each case lists the panels that must rerun; any
 other panel on the page (the sidebar's workspace, header, toolbar, metrics, navigator, canvas, property
-panel, findings, the palette) rerunning fails the test, and so does a listed panel that did not rerun.
+panel, findings, the palette) rerunning fails the test, and so does a listed panel that did not rerun. An
+edit made in a form reruns its panel, the canvas and the toolbar (its message), not the analysis panels.
 """
 
 from __future__ import annotations
@@ -47,6 +48,11 @@ def toggle(page, label: str) -> None:
     page.get_by_text(label, exact=True).click()
 
 
+def set_retries(page) -> None:
+    page.get_by_label("retries", exact=True).fill("4")
+    button(page, "Apply")
+
+
 def add_task(page) -> None:
     page.get_by_label("Task id", exact=True).fill("added")
     button(page, "Add task")
@@ -68,6 +74,7 @@ CASES = [
     ("undo the cycle edge (Redo becomes possible)", lambda page: button(page, "↶ Undo"),
      {"canvas", "metrics", "findings", "toolbar"}),
     ("redo it", lambda page: button(page, "↷ Redo"), {"canvas", "metrics", "findings", "toolbar"}),
+    ("set the selected task's retries in its property form", set_retries, {"canvas", "properties", "toolbar"}),
     ("open the Add task tab", lambda page: page.get_by_role("tab", name="Add task", exact=True).click(), EVERY),
     ("add a task from the palette (it clears its id box)", add_task, {"canvas", "metrics", "findings", "toolbar",
                                                                      "navigator", "palette"}),
