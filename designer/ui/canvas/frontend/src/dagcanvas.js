@@ -103,10 +103,11 @@ export class DagCanvas {
     };
     document.addEventListener('scroll', this.onPageScroll, { capture: true, passive: true });
     // The page can also move the canvas without a scroll or a resize: a panel above it that reruns alone
-    // grows or shrinks (a message appears). Cytoscape's cached place would then put a drop off by that
-    // much, so it is forgotten whenever a pointer arrives or presses (before Cytoscape's own mousedown).
+    // grows or shrinks (a message appears), even during a drag. Cytoscape's cached place would then put a
+    // drop off by that much, so it is forgotten at every pointer event (before Cytoscape's own handlers;
+    // it is measured again, once, when next needed).
     this.onPointer = () => this.cy.renderer().invalidateContainerClientCoordsCache();
-    for (const type of ['pointerenter', 'pointerdown']) {
+    for (const type of ['pointerenter', 'pointerdown', 'pointermove']) {
       this.container.addEventListener(type, this.onPointer, { capture: true, passive: true });
     }
   }
