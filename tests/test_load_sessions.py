@@ -41,6 +41,13 @@ def task_ids(design: Design) -> set[str]:
     return {t.id for t in design.tasks}
 
 
+def confirmed(page) -> tuple[str, str] | None:
+    """The save the page confirms (name, short commit); a page that confirms none fails with what it says."""
+    told = saved_version(page)
+    assert told is not None, f"a save was not confirmed; the page says: {' | '.join(page.texts[:15])}"
+    return told
+
+
 async def own_design(url: str, k: int, tag: str, until: float, drafted: asyncio.Barrier) -> dict:
     """One session: a new design, named at its first save, grown by a task at a time and saved every
     SAVE_EVERY edits until `until`. Returns what it was told: the saves, the tasks of each. Every session
@@ -55,14 +62,14 @@ async def own_design(url: str, k: int, tag: str, until: float, drafted: asyncio.
         drafted_as = s.design_name  # the name autosave gave the new design
         await drafted.wait()
         name = f"load-{k:02d}"
-        saves = [(saved_version(await s.save_as(name, "first")), set(tasks))]
+        saves = [(confirmed(await s.save_as(name, "first")), set(tasks))]
         while time.monotonic() < until or len(tasks) <= MIN_EDITS:
             await asyncio.sleep(rng.uniform(*THINK_S))  # a person's pause: the load's pace, not a wait
             tasks.append(f"{tag}_t{len(tasks):03d}")
             await s.add_task(tasks[-1])
             if len(tasks) % SAVE_EVERY == 0:
-                saves.append((saved_version(await s.save(f"edit {len(tasks)}")), set(tasks)))
-        saves.append((saved_version(await s.save("last")), set(tasks)))
+                saves.append((confirmed(await s.save(f"edit {len(tasks)}")), set(tasks)))
+        saves.append((confirmed(await s.save("last")), set(tasks)))
         return {"name": name, "drafted_as": drafted_as, "saves": saves, "tag": tag, "received": s.received}
 
 
