@@ -31,10 +31,10 @@ The browser window is 1920 x 1080. Designs of fewer than 500 tasks use layers of
 /usr/bin/chromium, and a server on a free port that is stopped by its PID.
 
 Last measured (2 cores, nothing else running; 5 repeats, median (range)): edit -> findings by mouse
-154 (143-158) / 192 (148-269) / 360 (261-503) ms at 50 / 500 / 2,000 tasks, by connect() 123 / 163 /
-347 ms; 7.4 / 7.4 / 7.7 KB received per edit (the canvas' share 1.0 KB) against whole payloads of 9 /
-86 / 386 KB; initial page load 1.43 s (1.39-1.52); no re-layout during edits; first canvas 0.83 /
-0.91 / 2.07 s. Before this work (issue 12's table): 548 / 704 / 2,044 ms, 19 / 101 / 399 KB, 4.1 s.
+119 (109-166) / 165 (136-239) / 305 (282-487) ms at 50 / 500 / 2,000 tasks, by connect() 99 / 153 / 412
+ms; 7.4 / 7.4 / 7.7 KB received per edit (the canvas' share 1.0 KB) against whole payloads of 9 / 86 /
+386 KB; initial page load 1.24 s (1.18-1.25); no re-layout during edits; first canvas 0.84 / 0.72 /
+2.12 s. Before this work (issue 12's table): 548 / 704 / 2,044 ms, 19 / 101 / 399 KB, 4.1 s.
 """
 
 from __future__ import annotations
