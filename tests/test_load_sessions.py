@@ -111,12 +111,12 @@ async def scenario(urls: list[str]) -> tuple[list[dict], list[dict]]:
     editors = [own_design(urls[k % 2], k, tags[k], until, drafted) for k in range(SESSIONS)]
 
     async def races() -> list[dict]:
-        done, current = [], {"start"}
+        done, current, rng = [], {"start"}, random.Random(SESSIONS)
         while time.monotonic() < until:
             done.append(await race(urls, len(done), [f"x{secrets.token_hex(4)}", f"y{secrets.token_hex(4)}"],
                                    current))
             current = done[-1]["winner"][1]
-            await asyncio.sleep(1.0)  # the next race a second later (pace; each save awaits its run)
+            await asyncio.sleep(rng.uniform(*THINK_S))  # a person's pause before the next race: pace, not a wait
         return done
 
     *edited, raced = await asyncio.gather(*editors, races())

@@ -29,8 +29,8 @@ import streamlit as st
 from streamlit import runtime
 
 _REGISTRY: dict[str, Callable[[], Any]] = {}  # panel key -> its `shows`; code, not user data
-_SHOWN = "panels_shown"  # session: panel key -> the `shows` value of its last run (panels on the page)
-_VERSIONS = "panel_versions"  # session: panel key -> (its last `shows` value, how often that value changed)
+_ON_PAGE = "panels_on_page"  # session: the keys of the panels the last full run drew
+_VERSIONS = "panel_versions"  # session: panel key -> (its last run's `shows` value, how often that value changed)
 _COUNTER = "run_started"  # session: the number of the last panel run (see the module docstring)
 _BEFORE: list[Callable[[], None]] = []  # what every refresh does first (the workspace's autosave); code
 
@@ -54,9 +54,8 @@ def panel(key: str, shows: Callable[[], Any]) -> Callable[[Callable[[], None]], 
             func()
             # What it showed is the state after its run: a panel may change what it shows (the workspace
             # panel opens the design the URL names) and must not count that as a change next time.
-            shown = shows()
-            versions[key] = (shown, version)
-            ss.setdefault(_SHOWN, {})[key] = shown
+            versions[key] = (shows(), version)
+            ss[_ON_PAGE] = ss.get(_ON_PAGE, frozenset()) | {key}
             mark(key, number, started)
 
         return run
@@ -77,8 +76,9 @@ def refresh(*acted: str) -> None:
         step()
     if not _served():
         return  # AppTest: it keeps no page between runs, and runs the whole page for every action
-    shown = st.session_state.get(_SHOWN, {})
-    keys = [key for key in shown if key in acted or _REGISTRY[key]() != shown[key]]
+    versions = st.session_state.get(_VERSIONS, {})
+    keys = [key for key in st.session_state.get(_ON_PAGE, ())
+            if key in acted or _REGISTRY[key]() != versions[key][0]]
     if keys:
         st.rerun(keys)
 
@@ -90,7 +90,7 @@ def _served() -> bool:
 
 def start_page() -> None:
     """Call at the top of a full run: the panels on the page are those that run in it."""
-    st.session_state[_SHOWN] = {}
+    st.session_state[_ON_PAGE] = frozenset()
     st.session_state.page_clock = time.perf_counter()
     start_run()
 

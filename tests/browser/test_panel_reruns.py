@@ -92,6 +92,8 @@ def test_an_edit_reruns_only_the_panels_it_changed(app_url, page):
     wait_rerun_done(page, 60_000)
     page.wait_for_function(f"() => {HOOK} && {CANVAS}.counts().tasks > 0", timeout=60_000)
     settle(page, 60_000)
+    # The sample has its positions: the page opened without a layout in the browser (and the run storing it).
+    assert page.evaluate(f"() => {CANVAS}.state().layouts") == 0
     with app_run(page):  # the first edit joins the design to the workspace and makes Undo possible
         drag_task(page, "start")
     settle(page)
