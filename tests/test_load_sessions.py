@@ -80,6 +80,7 @@ async def race(urls: list[str], round_: int, tags: list[str], current: set[str])
     sessions = [DesignerSession(url, f"design={SHARED}") for url in urls]
     for s in sessions:
         await s.__aenter__()
+        assert s.design_name == SHARED, f"round {round_}: {SHARED} did not open: {' | '.join(s.page.texts[:15])}"
     try:
         added = [f"{tag}_r{round_}" for tag in tags]
         for s, task in zip(sessions, added, strict=True):
